@@ -1,0 +1,48 @@
+// localsock: the library's own error codes, for conditions the OS has no code for.
+#pragma once
+
+#include <localsock/config.hpp>
+
+#include <cstddef>
+#include <system_error>
+
+namespace localsock {
+
+// Each value compares equal to the std::errc condition named beside it (where
+// one fits), so portable code can test `ec == std::errc::...` or the precise
+// `ec == localsock::errc::...`.
+enum class errc {
+    handles_truncated = 1, // more handles arrived than accepted; all closed, data delivered
+    end_of_stream,         // the peer closed before the requested bytes arrived
+    handles_need_data,     // handles must travel with at least one byte    (invalid_argument)
+    too_many_handles,      // more handles than one message can carry       (argument_list_too_long)
+    empty_name,            // a socket name must not be empty               (invalid_argument)
+    name_too_long,         // does not fit the platform's address           (filename_too_long)
+    name_contains_nul,     // a NUL byte inside a name                      (invalid_argument)
+    name_kind_unsupported, // this platform has no such kind of name        (not_supported)
+    not_a_listener,        // an adopted handle is not a listening local socket (invalid_argument)
+    not_a_local_stream,    // an adopted handle is not a connected local stream (invalid_argument)
+};
+
+LOCALSOCK_API const std::error_category& error_category() noexcept;
+
+inline std::error_code make_error_code(errc e) noexcept {
+    return {static_cast<int>(e), error_category()};
+}
+
+// Thrown by the throwing form of LocalStream::receive() when handles were
+// truncated: the bytes were delivered into the caller's buffer, and this
+// tells how many. The error-code form returns the count and sets the code.
+class LOCALSOCK_API HandlesTruncatedError : public std::system_error {
+public:
+    HandlesTruncatedError(std::size_t bytes_received, const char* what);
+    std::size_t bytes_received() const noexcept { return bytes_received_; }
+
+private:
+    std::size_t bytes_received_;
+};
+
+} // namespace localsock
+
+template <>
+struct std::is_error_code_enum<localsock::errc> : std::true_type {};

@@ -1,0 +1,77 @@
+// localsock: owning and borrowing wrappers for OS handles (fds / HANDLEs).
+#pragma once
+
+#include <localsock/config.hpp>
+
+#include <system_error>
+#include <utility>
+
+namespace localsock {
+
+namespace detail {
+// Closes without retrying EINTR (retrying close can close a reused descriptor).
+LOCALSOCK_API void close_native_handle(native_handle_type h) noexcept;
+} // namespace detail
+
+class OwnedHandle;
+
+// A non-owning view of a handle: what the caller lends to send().
+class BorrowedHandle {
+public:
+    constexpr BorrowedHandle() noexcept = default;
+    constexpr explicit BorrowedHandle(native_handle_type h) noexcept : handle_(h) {}
+    // Implicit: an owner can always be lent out.
+    BorrowedHandle(const OwnedHandle& owner) noexcept;
+
+    constexpr native_handle_type get() const noexcept { return handle_; }
+    constexpr bool valid() const noexcept { return handle_ != invalid_native_handle; }
+    constexpr explicit operator bool() const noexcept { return valid(); }
+
+private:
+    native_handle_type handle_ = invalid_native_handle;
+};
+
+// The sole owner of a handle: closes it on destruction. Move-only.
+class LOCALSOCK_API OwnedHandle {
+public:
+    constexpr OwnedHandle() noexcept = default;
+    // Takes ownership of h.
+    constexpr explicit OwnedHandle(native_handle_type h) noexcept : handle_(h) {}
+
+    OwnedHandle(OwnedHandle&& other) noexcept : handle_(other.release()) {}
+    OwnedHandle& operator=(OwnedHandle&& other) noexcept {
+        reset(other.release());
+        return *this;
+    }
+    OwnedHandle(const OwnedHandle&) = delete;
+    OwnedHandle& operator=(const OwnedHandle&) = delete;
+    ~OwnedHandle() { reset(); }
+
+    native_handle_type get() const noexcept { return handle_; }
+    bool valid() const noexcept { return handle_ != invalid_native_handle; }
+    explicit operator bool() const noexcept { return valid(); }
+    BorrowedHandle borrow() const noexcept { return BorrowedHandle(handle_); }
+
+    // Gives up ownership: the caller must close the returned handle.
+    [[nodiscard]] native_handle_type release() noexcept {
+        return std::exchange(handle_, invalid_native_handle);
+    }
+    // Closes the current handle (if any) and owns h instead.
+    void reset(native_handle_type h = invalid_native_handle) noexcept {
+        const native_handle_type old = std::exchange(handle_, h);
+        if (old != invalid_native_handle && old != h)
+            detail::close_native_handle(old);
+    }
+
+    // A second, independent owner of the same open file/socket/object;
+    // close-on-exec (non-inheritable) like everything localsock creates.
+    OwnedHandle duplicate() const;
+    OwnedHandle duplicate(std::error_code& ec) const noexcept;
+
+private:
+    native_handle_type handle_ = invalid_native_handle;
+};
+
+inline BorrowedHandle::BorrowedHandle(const OwnedHandle& owner) noexcept : handle_(owner.get()) {}
+
+} // namespace localsock

@@ -1,0 +1,116 @@
+// localsock: a server socket that hands out one LocalStream per client.
+#pragma once
+
+#include <localsock/config.hpp>
+#include <localsock/handle.hpp>
+#include <localsock/name.hpp>
+#include <localsock/stream.hpp>
+
+#include <filesystem>
+#include <iterator>
+#include <memory>
+#include <optional>
+#include <system_error>
+
+namespace localsock {
+
+struct ListenerOptions {
+    // Pending-connection queue length passed to listen().
+    int backlog = 128;
+    // accept() fails with std::errc::operation_would_block instead of waiting.
+    bool nonblocking = false;
+    // Filesystem names: the socket file's permissions, in force from the
+    // moment the file appears (never wider than asked). Unset: the umask decides.
+    std::optional<std::filesystem::perms> mode;
+    // Filesystem names: if the path holds a socket file nobody accepts on
+    // (left by a dead server), replace it. A live server's socket and
+    // anything that is not a socket are never touched. Reclaiming takes an
+    // advisory lock on "<path>.lock" so two reclaimers cannot race.
+    bool reclaim_stale = false;
+};
+
+class LOCALSOCK_API LocalListener {
+public:
+    static LocalListener bind(const LocalSocketName& name, const ListenerOptions& options = {});
+    static LocalListener bind(const LocalSocketName& name, std::error_code& ec) noexcept;
+    static LocalListener bind(const LocalSocketName& name, const ListenerOptions& options,
+                              std::error_code& ec) noexcept;
+
+    // Takes over an inherited listening local socket (socket activation, a
+    // parent process). It becomes close-on-exec; its socket file, if any, is
+    // left alone on destruction because this listener did not create it.
+    static LocalListener adopt(OwnedHandle handle);
+    static LocalListener adopt(OwnedHandle handle, std::error_code& ec) noexcept;
+
+    LocalListener() noexcept;
+    LocalListener(LocalListener&&) noexcept;
+    LocalListener& operator=(LocalListener&&) noexcept;
+    // Closes the socket and removes the socket file it created, if the path
+    // still refers to that file.
+    ~LocalListener();
+
+    bool is_open() const noexcept;
+    explicit operator bool() const noexcept { return is_open(); }
+    const LocalSocketName& local_name() const noexcept;
+
+    LocalStream accept();
+    LocalStream accept(std::error_code& ec) noexcept;
+
+    void set_nonblocking(bool nonblocking);
+    void set_nonblocking(bool nonblocking, std::error_code& ec) noexcept;
+
+    native_handle_type native_handle() const noexcept;
+    // Gives up the socket (the socket file then stays when it is closed).
+    OwnedHandle release() noexcept;
+
+    // `for (LocalStream client : listener.incoming())` accepts clients one by
+    // one. Errors throw; on a non-blocking listener the range ends when no
+    // client is waiting.
+    class Incoming;
+    Incoming incoming() noexcept;
+
+    struct Impl;
+
+private:
+    explicit LocalListener(std::unique_ptr<Impl> impl) noexcept;
+    std::unique_ptr<Impl> impl_;
+};
+
+class LocalListener::Incoming {
+public:
+    class iterator {
+    public:
+        using value_type = LocalStream;
+        using difference_type = std::ptrdiff_t;
+
+        iterator() = default;
+        // Each dereference hands over the accepted stream.
+        LocalStream operator*() const { return std::move(current_); }
+        iterator& operator++() {
+            advance();
+            return *this;
+        }
+        void operator++(int) { advance(); }
+        friend bool operator==(const iterator& it, std::default_sentinel_t) noexcept { return it.done_; }
+
+    private:
+        friend class Incoming;
+        explicit iterator(LocalListener* listener) : listener_(listener) { advance(); }
+        LOCALSOCK_API void advance();
+
+        LocalListener* listener_ = nullptr;
+        mutable LocalStream current_;
+        bool done_ = true;
+    };
+
+    explicit Incoming(LocalListener& listener) noexcept : listener_(&listener) {}
+    iterator begin() { return iterator(listener_); }
+    std::default_sentinel_t end() const noexcept { return {}; }
+
+private:
+    LocalListener* listener_;
+};
+
+inline LocalListener::Incoming LocalListener::incoming() noexcept { return Incoming(*this); }
+
+} // namespace localsock

@@ -1,0 +1,145 @@
+// localsock: a connected, bidirectional byte stream between two processes.
+#pragma once
+
+#include <localsock/buffer.hpp>
+#include <localsock/config.hpp>
+#include <localsock/handle.hpp>
+#include <localsock/name.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <memory>
+#include <optional>
+#include <span>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+namespace localsock {
+
+// Handle-count limits. One message carries at most max_handles_per_message
+// handles (Linux's SCM_MAX_FD); protocols that cap it lower have names here.
+inline constexpr std::size_t max_handles_per_message = 253;
+inline constexpr std::size_t wayland_max_handles = 28; // libwayland's MAX_FDS_OUT
+inline constexpr std::size_t dbus_max_handles = 16;    // DBUS_DEFAULT_MESSAGE_UNIX_FDS
+
+enum class Shutdown { read, write, both };
+
+// Who is on the other end, as the kernel saw it when the connection was made.
+// A field the platform cannot report is empty.
+struct PeerCredentials {
+    std::optional<std::int64_t> pid;
+    std::optional<std::uint32_t> uid;
+    std::optional<std::uint32_t> gid;
+};
+
+class LOCALSOCK_API LocalStream {
+public:
+    static LocalStream connect(const LocalSocketName& name);
+    static LocalStream connect(const LocalSocketName& name, std::error_code& ec) noexcept;
+
+    // Two streams connected to each other (socketpair on POSIX).
+    static std::pair<LocalStream, LocalStream> pair();
+    static std::pair<LocalStream, LocalStream> pair(std::error_code& ec) noexcept;
+
+    // Takes over a connected local stream socket, e.g. one that was received
+    // with receive() or inherited. It becomes close-on-exec.
+    static LocalStream adopt(OwnedHandle handle);
+    static LocalStream adopt(OwnedHandle handle, std::error_code& ec) noexcept;
+
+    LocalStream() noexcept;
+    LocalStream(LocalStream&&) noexcept;
+    LocalStream& operator=(LocalStream&&) noexcept;
+    ~LocalStream();
+
+    bool is_open() const noexcept;
+    explicit operator bool() const noexcept { return is_open(); }
+    // The name this stream was connected to or accepted on; empty for pairs
+    // and adopted streams. Used in error messages.
+    const LocalSocketName& name() const noexcept;
+
+    // --- bytes --------------------------------------------------------------
+    // read_some returns 0 at end of stream. write_some may write less than asked.
+    std::size_t read_some(MutableBuffer buffer);
+    std::size_t read_some(MutableBuffer buffer, std::error_code& ec) noexcept;
+    std::size_t read_some(std::span<const MutableBuffer> buffers);
+    std::size_t read_some(std::span<const MutableBuffer> buffers, std::error_code& ec) noexcept;
+    std::size_t write_some(ConstBuffer buffer);
+    std::size_t write_some(ConstBuffer buffer, std::error_code& ec) noexcept;
+    std::size_t write_some(std::span<const ConstBuffer> buffers);
+    std::size_t write_some(std::span<const ConstBuffer> buffers, std::error_code& ec) noexcept;
+
+    // Loop until every byte moved. The error-code forms return the bytes moved
+    // before an error; an early end of stream is errc::end_of_stream.
+    void read_exact(MutableBuffer buffer);
+    std::size_t read_exact(MutableBuffer buffer, std::error_code& ec) noexcept;
+    void read_exact(std::span<const MutableBuffer> buffers);
+    std::size_t read_exact(std::span<const MutableBuffer> buffers, std::error_code& ec) noexcept;
+    void write_all(ConstBuffer buffer);
+    std::size_t write_all(ConstBuffer buffer, std::error_code& ec) noexcept;
+    void write_all(std::span<const ConstBuffer> buffers);
+    std::size_t write_all(std::span<const ConstBuffer> buffers, std::error_code& ec) noexcept;
+
+    // --- handles ------------------------------------------------------------
+    // Sends all of `bytes` with `handles` attached to the first byte (so the
+    // peer's receive() that reads that byte gets them). At least one byte is
+    // required with handles. Returns the bytes written: if that is non-zero
+    // the handles went out, exactly once, even when an error cut the rest off.
+    // The caller keeps ownership of the handles it lent.
+    std::size_t send(ConstBuffer bytes, std::span<const BorrowedHandle> handles);
+    std::size_t send(ConstBuffer bytes, std::span<const BorrowedHandle> handles, std::error_code& ec) noexcept;
+    std::size_t send(ConstBuffer bytes, std::initializer_list<BorrowedHandle> handles);
+    std::size_t send(ConstBuffer bytes, std::initializer_list<BorrowedHandle> handles, std::error_code& ec) noexcept;
+    std::size_t send(ConstBuffer bytes, std::span<const OwnedHandle> handles);
+    std::size_t send(ConstBuffer bytes, std::span<const OwnedHandle> handles, std::error_code& ec) noexcept;
+
+    // Reads like read_some and appends any handles that came with those bytes
+    // to `handles` as owners (close-on-exec). If more handles arrived than
+    // max_handles_per_receive() (or than the control buffer held), the bytes
+    // are still delivered, every handle that arrived is closed, and the error
+    // is errc::handles_truncated (thrown as HandlesTruncatedError, which
+    // carries the byte count). The stream stays usable.
+    std::size_t receive(MutableBuffer buffer, std::vector<OwnedHandle>& handles);
+    std::size_t receive(MutableBuffer buffer, std::vector<OwnedHandle>& handles, std::error_code& ec) noexcept;
+
+    // How many handles one receive() accepts: 0..max_handles_per_message,
+    // default max_handles_per_message. Zero refuses all handles.
+    std::size_t max_handles_per_receive() const noexcept;
+    void set_max_handles_per_receive(std::size_t limit);
+    void set_max_handles_per_receive(std::size_t limit, std::error_code& ec) noexcept;
+
+    // --- control ------------------------------------------------------------
+    void shutdown(Shutdown how);
+    void shutdown(Shutdown how, std::error_code& ec) noexcept;
+
+    // A blocking read/write that waits longer than this fails with
+    // std::errc::timed_out. Zero means wait forever (the default).
+    void set_read_timeout(std::chrono::milliseconds timeout);
+    void set_read_timeout(std::chrono::milliseconds timeout, std::error_code& ec) noexcept;
+    void set_write_timeout(std::chrono::milliseconds timeout);
+    void set_write_timeout(std::chrono::milliseconds timeout, std::error_code& ec) noexcept;
+
+    // In non-blocking mode an operation that would wait fails with
+    // std::errc::operation_would_block instead.
+    void set_nonblocking(bool nonblocking);
+    void set_nonblocking(bool nonblocking, std::error_code& ec) noexcept;
+
+    PeerCredentials peer_credentials() const;
+    PeerCredentials peer_credentials(std::error_code& ec) const noexcept;
+
+    native_handle_type native_handle() const noexcept;
+    // Gives up the socket; the stream is closed afterwards.
+    OwnedHandle release() noexcept;
+
+    struct Impl;
+
+private:
+    explicit LocalStream(std::unique_ptr<Impl> impl) noexcept;
+    friend class LocalListener;
+
+    std::unique_ptr<Impl> impl_;
+};
+
+} // namespace localsock

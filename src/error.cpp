@@ -1,0 +1,74 @@
+// The localsock error category and the exceptions of the throwing forms.
+#include "operation_error.hpp"
+
+#include <localsock/error.hpp>
+
+#include <fmt/format.h>
+
+namespace localsock {
+namespace {
+
+class Category final : public std::error_category {
+public:
+    const char* name() const noexcept override { return "localsock"; }
+
+    std::string message(int value) const override {
+        switch (static_cast<errc>(value)) {
+        case errc::handles_truncated:
+            return "more handles arrived than the receiver accepts; they were closed";
+        case errc::end_of_stream: return "the peer closed the stream before all bytes arrived";
+        case errc::handles_need_data: return "handles must be sent with at least one byte";
+        case errc::too_many_handles: return "too many handles for one message";
+        case errc::empty_name: return "a local socket name must not be empty";
+        case errc::name_too_long: return "the local socket name is too long for this platform";
+        case errc::name_contains_nul: return "a local socket name must not contain a NUL byte";
+        case errc::name_kind_unsupported: return "this platform has no such kind of local socket name";
+        case errc::not_a_listener: return "the handle is not a listening local socket";
+        case errc::not_a_local_stream: return "the handle is not a connected local stream socket";
+        }
+        return "unknown localsock error";
+    }
+
+    // The portable condition each code stands for, so that
+    // `ec == std::errc::invalid_argument` works across libraries.
+    std::error_condition default_error_condition(int value) const noexcept override {
+        switch (static_cast<errc>(value)) {
+        case errc::handles_need_data:
+        case errc::empty_name:
+        case errc::name_contains_nul:
+        case errc::not_a_listener:
+        case errc::not_a_local_stream: return std::errc::invalid_argument;
+        case errc::too_many_handles: return std::errc::argument_list_too_long;
+        case errc::name_too_long: return std::errc::filename_too_long;
+        case errc::name_kind_unsupported: return std::errc::not_supported;
+        case errc::handles_truncated:
+        case errc::end_of_stream: break;
+        }
+        return {value, *this};
+    }
+};
+
+} // namespace
+
+const std::error_category& error_category() noexcept {
+    static const Category category;
+    return category;
+}
+
+HandlesTruncatedError::HandlesTruncatedError(std::size_t bytes_received, const char* what)
+    : std::system_error(make_error_code(errc::handles_truncated), what), bytes_received_(bytes_received) {}
+
+namespace detail {
+
+std::string describe_operation(std::string_view operation, const LocalSocketName& name) {
+    if (name.empty())
+        return fmt::format("localsock: {}", operation);
+    return fmt::format("localsock: {} '{}'", operation, name.to_string());
+}
+
+void throw_operation_error(std::error_code ec, std::string_view operation, const LocalSocketName& name) {
+    throw std::system_error(ec, describe_operation(operation, name));
+}
+
+} // namespace detail
+} // namespace localsock

@@ -1,0 +1,105 @@
+// LocalSocketName: validation and the textual form. Platform limits come from
+// the backend (LocalSocketName::supports / max_length).
+#include "operation_error.hpp"
+
+#include <localsock/error.hpp>
+#include <localsock/name.hpp>
+
+namespace localsock {
+namespace {
+
+std::error_code validate(LocalSocketName::Kind kind, std::string_view value) noexcept {
+    if (!LocalSocketName::supports(kind))
+        return errc::name_kind_unsupported;
+    if (value.empty())
+        return errc::empty_name;
+    if (value.find('\0') != std::string_view::npos)
+        return errc::name_contains_nul;
+    if (value.size() > LocalSocketName::max_length(kind))
+        return errc::name_too_long;
+    return {};
+}
+
+// The text of a failed name for the exception message; the name object itself
+// cannot be built, so describe it by hand.
+[[noreturn]] void throw_name_error(std::error_code ec, std::string_view text) {
+    std::string shown(text);
+    for (char& c : shown)
+        if (c == '\0')
+            c = '?';
+    throw std::system_error(ec, "localsock: socket name '" + shown + "'");
+}
+
+} // namespace
+
+LocalSocketName LocalSocketName::namespaced(std::string_view name, std::error_code& ec) noexcept {
+    ec = validate(Kind::namespaced, name);
+    if (ec)
+        return {};
+    try {
+        return LocalSocketName(Kind::namespaced, std::string(name));
+    } catch (const std::bad_alloc&) {
+        ec = std::make_error_code(std::errc::not_enough_memory);
+        return {};
+    }
+}
+
+LocalSocketName LocalSocketName::filesystem(const std::filesystem::path& path, std::error_code& ec) noexcept {
+    if (!supports(Kind::filesystem)) { // before converting a path this platform cannot use
+        ec = errc::name_kind_unsupported;
+        return {};
+    }
+    try {
+        std::string text = path.string();
+        ec = validate(Kind::filesystem, text);
+        if (ec)
+            return {};
+        return LocalSocketName(Kind::filesystem, std::move(text));
+    } catch (const std::bad_alloc&) {
+        ec = std::make_error_code(std::errc::not_enough_memory);
+        return {};
+    }
+}
+
+LocalSocketName LocalSocketName::parse(std::string_view text, std::error_code& ec) noexcept {
+    if (text.starts_with('@'))
+        return namespaced(text.substr(1), ec);
+    try {
+        return filesystem(std::filesystem::path(text), ec);
+    } catch (const std::bad_alloc&) {
+        ec = std::make_error_code(std::errc::not_enough_memory);
+        return {};
+    }
+}
+
+LocalSocketName LocalSocketName::namespaced(std::string_view name) {
+    std::error_code ec;
+    LocalSocketName result = namespaced(name, ec);
+    if (ec)
+        throw_name_error(ec, "@" + std::string(name));
+    return result;
+}
+
+LocalSocketName LocalSocketName::filesystem(const std::filesystem::path& path) {
+    std::error_code ec;
+    LocalSocketName result = filesystem(path, ec);
+    if (ec)
+        throw_name_error(ec, supports(Kind::filesystem) ? path.string() : std::string("<path>"));
+    return result;
+}
+
+LocalSocketName LocalSocketName::parse(std::string_view text) {
+    std::error_code ec;
+    LocalSocketName result = parse(text, ec);
+    if (ec)
+        throw_name_error(ec, text);
+    return result;
+}
+
+std::string LocalSocketName::to_string() const {
+    if (is_namespaced())
+        return "@" + value_;
+    return value_;
+}
+
+} // namespace localsock

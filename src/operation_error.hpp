@@ -1,0 +1,24 @@
+// Private: turning an error code into the exception of a throwing form.
+#pragma once
+
+#include <localsock/name.hpp>
+
+#include <string_view>
+#include <system_error>
+
+namespace localsock::detail {
+
+// Throws std::system_error whose message names the operation and the socket:
+// "localsock: connect '@bus': Connection refused".
+[[noreturn]] void throw_operation_error(std::error_code ec, std::string_view operation,
+                                        const LocalSocketName& name);
+
+inline void throw_if_error(std::error_code ec, std::string_view operation, const LocalSocketName& name) {
+    if (ec)
+        throw_operation_error(ec, operation, name);
+}
+
+// The message text alone, for exceptions that carry more than a code.
+std::string describe_operation(std::string_view operation, const LocalSocketName& name);
+
+} // namespace localsock::detail

@@ -1,0 +1,62 @@
+#include "address.hpp"
+
+#include <cstddef>
+#include <cstring>
+#include <string_view>
+
+namespace localsock {
+namespace {
+
+constexpr std::size_t path_offset = offsetof(sockaddr_un, sun_path);
+constexpr std::size_t path_capacity = sizeof(sockaddr_un{}.sun_path);
+
+} // namespace
+
+bool LocalSocketName::supports(Kind kind) noexcept {
+#if defined(__linux__)
+    (void)kind;
+    return true; // abstract namespace and socket files
+#else
+    return kind == Kind::filesystem;
+#endif
+}
+
+std::size_t LocalSocketName::max_length(Kind kind) noexcept {
+    if (!supports(kind))
+        return 0;
+    // A path needs its terminating NUL; an abstract name needs its leading NUL.
+    return path_capacity - 1;
+}
+
+namespace posix {
+
+SocketAddress to_address(const LocalSocketName& name) noexcept {
+    SocketAddress address;
+    address.storage.sun_family = AF_UNIX;
+    const std::string& value = name.value();
+    if (name.is_namespaced()) {
+        // Abstract: a leading NUL, then exactly the name's bytes; the length
+        // tells where it ends (trailing NULs would be significant).
+        std::memcpy(address.storage.sun_path + 1, value.data(), value.size());
+        address.length = static_cast<socklen_t>(path_offset + 1 + value.size());
+    } else {
+        std::memcpy(address.storage.sun_path, value.data(), value.size());
+        address.storage.sun_path[value.size()] = '\0';
+        address.length = static_cast<socklen_t>(path_offset + value.size() + 1);
+    }
+    return address;
+}
+
+LocalSocketName from_address(const sockaddr_un& address, socklen_t length) {
+    if (length <= path_offset)
+        return {};
+    const std::size_t bytes = length - path_offset;
+    const char* path = address.sun_path;
+    std::error_code ignored; // a name the kernel accepted is a valid name
+    if (path[0] == '\0')
+        return LocalSocketName::namespaced(std::string_view(path + 1, bytes - 1), ignored);
+    return LocalSocketName::filesystem(std::string(path, strnlen(path, bytes)), ignored);
+}
+
+} // namespace posix
+} // namespace localsock

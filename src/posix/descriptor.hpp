@@ -1,0 +1,62 @@
+// Private: the descriptor discipline, in one place. Every socket and every
+// received descriptor goes through these functions, so that
+//  - it is close-on-exec from the moment the kernel hands it over
+//    (SOCK_CLOEXEC / accept4 / MSG_CMSG_CLOEXEC; set-or-close where missing),
+//  - no write raises SIGPIPE (MSG_NOSIGNAL per call, SO_NOSIGPIPE per socket
+//    where the flag is missing) and the process's SIGPIPE disposition is never
+//    touched,
+//  - EINTR is retried (except by close, which must not be retried).
+#pragma once
+
+#include <localsock/handle.hpp>
+
+#include <cerrno>
+#include <cstddef>
+#include <system_error>
+
+#include <sys/socket.h>
+#include <sys/types.h>
+
+namespace localsock::posix {
+
+inline std::error_code last_error() noexcept { return {errno, std::system_category()}; }
+
+template <class Call>
+auto retry_on_eintr(Call call) noexcept {
+    decltype(call()) result;
+    do {
+        result = call();
+    } while (result == -1 && errno == EINTR);
+    return result;
+}
+
+// A new AF_UNIX socket of `type` (SOCK_STREAM...), close-on-exec, SIGPIPE-free.
+OwnedHandle open_socket(int type, std::error_code& ec) noexcept;
+// A connected AF_UNIX pair of `type`, both ends like open_socket's.
+bool open_socket_pair(int type, OwnedHandle& first, OwnedHandle& second, std::error_code& ec) noexcept;
+// The next pending connection, close-on-exec, SIGPIPE-free, blocking.
+OwnedHandle accept_connection(int listener, std::error_code& ec) noexcept;
+
+// Makes an adopted descriptor follow the discipline (close-on-exec, no SIGPIPE).
+bool adopt_descriptor(int fd, std::error_code& ec) noexcept;
+
+// recvmsg with close-on-exec for every received descriptor where the kernel
+// can do it atomically. When it cannot (received_descriptors_need_cloexec),
+// the caller sets FD_CLOEXEC on each one with set_cloexec.
+ssize_t receive_message(int fd, msghdr& message) noexcept;
+inline constexpr bool received_descriptors_need_cloexec =
+#if defined(MSG_CMSG_CLOEXEC)
+    false;
+#else
+    true;
+#endif
+
+ssize_t send_message(int fd, const msghdr& message) noexcept; // sendmsg, no SIGPIPE
+ssize_t send_bytes(int fd, const void* data, std::size_t size) noexcept; // send, no SIGPIPE
+ssize_t receive_bytes(int fd, void* data, std::size_t size) noexcept; // recv
+
+bool set_cloexec(int fd, std::error_code& ec) noexcept;
+bool set_nonblocking(int fd, bool nonblocking, std::error_code& ec) noexcept;
+bool is_nonblocking(int fd) noexcept;
+
+} // namespace localsock::posix
