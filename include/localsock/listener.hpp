@@ -21,7 +21,7 @@ struct ListenerOptions {
     bool nonblocking = false;
     // Filesystem names: the socket file's permissions, in force from the
     // moment the file appears (never wider than asked). Unset: the umask decides.
-    std::optional<std::filesystem::perms> mode;
+    std::optional<std::filesystem::perms> mode = std::nullopt;
     // Filesystem names: if the path holds a socket file nobody accepts on
     // (left by a dead server), replace it. A live server's socket and
     // anything that is not a socket are never touched. Reclaiming takes an

@@ -1,0 +1,122 @@
+// Unit tests: LocalSocketName validation, parsing and the error category.
+#include <doctest/doctest.h>
+
+#include <localsock/localsock.hpp>
+
+#include <string>
+
+using localsock::LocalSocketName;
+using Kind = LocalSocketName::Kind;
+
+TEST_SUITE("unit") {
+
+TEST_CASE("names: the two kinds and their textual form") {
+    const LocalSocketName ns = LocalSocketName::namespaced("my-service");
+    CHECK(ns.is_namespaced());
+    CHECK_FALSE(ns.is_filesystem());
+    CHECK(ns.value() == "my-service");
+    CHECK(ns.to_string() == "@my-service");
+
+    const LocalSocketName fs = LocalSocketName::filesystem("/run/app.sock");
+    CHECK(fs.is_filesystem());
+    CHECK(fs.value() == "/run/app.sock");
+    CHECK(fs.to_string() == "/run/app.sock");
+
+    CHECK(LocalSocketName::parse("@my-service") == ns);
+    CHECK(LocalSocketName::parse("/run/app.sock") == fs);
+    CHECK(LocalSocketName::parse("relative.sock").is_filesystem());
+    CHECK(LocalSocketName::parse(ns.to_string()) == ns);
+
+    const LocalSocketName none;
+    CHECK(none.empty());
+    CHECK_FALSE(none.is_namespaced());
+    CHECK_FALSE(none.is_filesystem());
+}
+
+TEST_CASE("names: the platform says which kinds it has") {
+    CHECK(LocalSocketName::supports(Kind::filesystem));
+    CHECK(LocalSocketName::max_length(Kind::filesystem) == 107);
+#if defined(__linux__)
+    CHECK(LocalSocketName::supports(Kind::namespaced));
+    CHECK(LocalSocketName::max_length(Kind::namespaced) == 107);
+#else
+    CHECK_FALSE(LocalSocketName::supports(Kind::namespaced));
+    std::error_code ec;
+    LocalSocketName::namespaced("x", ec);
+    CHECK(ec == localsock::errc::name_kind_unsupported);
+    CHECK(ec == std::errc::not_supported);
+#endif
+}
+
+TEST_CASE("names: bad names are rejected with a clear error, before any system call") {
+    std::error_code ec;
+
+    SUBCASE("empty") {
+        CHECK(LocalSocketName::namespaced("", ec).empty());
+        CHECK(ec == localsock::errc::empty_name);
+        CHECK(ec == std::errc::invalid_argument);
+        LocalSocketName::filesystem("", ec);
+        CHECK(ec == localsock::errc::empty_name);
+        LocalSocketName::parse("@", ec);
+        CHECK(ec == localsock::errc::empty_name);
+        LocalSocketName::parse("", ec);
+        CHECK(ec == localsock::errc::empty_name);
+    }
+    SUBCASE("embedded NUL") {
+        using namespace std::string_literals;
+        LocalSocketName::filesystem("/tmp/a\0b"s, ec);
+        CHECK(ec == localsock::errc::name_contains_nul);
+        CHECK(ec == std::errc::invalid_argument);
+        LocalSocketName::namespaced("a\0b"s, ec);
+        CHECK(ec == localsock::errc::name_contains_nul);
+    }
+    SUBCASE("too long: never truncated") {
+        const std::string longest(107, 'x');
+        const std::string too_long(108, 'x');
+        CHECK(LocalSocketName::filesystem("/" + longest.substr(1), ec).value().size() == 107);
+        CHECK_FALSE(ec);
+        LocalSocketName::filesystem("/" + too_long.substr(1), ec);
+        CHECK(ec == localsock::errc::name_too_long);
+        CHECK(ec == std::errc::filename_too_long);
+#if defined(__linux__)
+        CHECK(LocalSocketName::namespaced(longest, ec).value() == longest);
+        CHECK_FALSE(ec);
+        LocalSocketName::namespaced(too_long, ec);
+        CHECK(ec == localsock::errc::name_too_long);
+#endif
+    }
+    SUBCASE("the throwing form names the socket") {
+        try {
+            LocalSocketName::filesystem("/" + std::string(200, 'y'));
+            FAIL("no exception");
+        } catch (const std::system_error& e) {
+            CHECK(e.code() == localsock::errc::name_too_long);
+            CHECK(std::string(e.what()).find("/yyyy") != std::string::npos);
+            CHECK(std::string(e.what()).find("too long") != std::string::npos);
+        }
+    }
+}
+
+TEST_CASE("errors: the localsock category") {
+    const std::error_code truncated = localsock::errc::handles_truncated;
+    CHECK(truncated.category() == localsock::error_category());
+    CHECK(std::string(truncated.category().name()) == "localsock");
+    CHECK(truncated.message().find("handles") != std::string::npos);
+    CHECK(std::error_code(localsock::errc::too_many_handles) == std::errc::argument_list_too_long);
+    CHECK(std::error_code(localsock::errc::handles_need_data) == std::errc::invalid_argument);
+    CHECK(std::error_code(localsock::errc::end_of_stream) != std::errc::invalid_argument);
+}
+
+TEST_CASE("buffers: views of caller memory") {
+    std::string text = "hello";
+    const localsock::ConstBuffer literal("hello");
+    CHECK(literal.size() == 5); // no terminating NUL
+    const localsock::MutableBuffer writable = localsock::buffer(text);
+    CHECK(writable.data() == text.data());
+    CHECK(writable.size() == 5);
+    const std::vector<std::uint32_t> words{1, 2, 3};
+    const localsock::ConstBuffer readable = localsock::buffer(words);
+    CHECK(readable.size() == 12);
+}
+
+} // TEST_SUITE
