@@ -35,7 +35,7 @@ bool bind_with_reclaim(int fd, const LocalSocketName& name, const posix::SocketA
                        bool reclaim, std::error_code& ec) noexcept {
     if (::bind(fd, address.get(), address.length) == 0)
         return true;
-    if (errno == EADDRINUSE && reclaim && posix::is_stale_socket(name.value())) {
+    if (errno == EADDRINUSE && reclaim && posix::is_stale_socket(name.value(), address)) {
         ::unlink(name.value().c_str());
         if (::bind(fd, address.get(), address.length) == 0)
             return true;

@@ -1,6 +1,5 @@
 #include "socket_file.hpp"
 
-#include "address.hpp"
 #include "descriptor.hpp"
 
 #include <fcntl.h>
@@ -51,7 +50,7 @@ bool apply_mode_after_bind(const std::string& path, std::filesystem::perms mode,
     return true;
 }
 
-bool is_stale_socket(const std::string& path) noexcept {
+bool is_stale_socket(const std::string& path, const SocketAddress& address) noexcept {
     if (!identify_socket_file(path))
         return false;
     std::error_code ec;
@@ -59,9 +58,6 @@ bool is_stale_socket(const std::string& path) noexcept {
     // instead of making us wait; only a refusal proves nobody listens.
     OwnedHandle probe = open_socket(SOCK_STREAM, ec);
     if (ec || !set_nonblocking(probe.get(), true, ec))
-        return false;
-    const SocketAddress address = to_address(LocalSocketName::filesystem(path, ec));
-    if (ec)
         return false;
     const int result = retry_on_eintr([&] { return ::connect(probe.get(), address.get(), address.length); });
     return result != 0 && errno == ECONNREFUSED;

@@ -2,6 +2,8 @@
 // reclaim, and removal only while it is still ours.
 #pragma once
 
+#include "address.hpp"
+
 #include <localsock/handle.hpp>
 
 #include <filesystem>
@@ -34,7 +36,7 @@ bool apply_mode_after_bind(const std::string& path, std::filesystem::perms mode,
 // True if path is a socket file on which nobody accepts (connect is refused):
 // the leftover of a dead server. A live server, a full backlog, a missing
 // path or a non-socket all give false.
-bool is_stale_socket(const std::string& path) noexcept;
+bool is_stale_socket(const std::string& path, const SocketAddress& address) noexcept;
 
 // An exclusive advisory lock on "<path>.lock" held while a listener checks,
 // reclaims and binds path, so two reclaimers cannot both decide a path is

@@ -175,6 +175,8 @@ std::size_t LocalStream::read_some(std::span<const MutableBuffer> buffers, std::
     msghdr message{};
     message.msg_iov = iov.data();
     message.msg_iovlen = to_iovecs(buffers, iov);
+    if (message.msg_iovlen == 0)
+        return 0; // recvmsg would say 0, which means end of stream
     const ssize_t n = posix::receive_message(impl_->fd(), message);
     if (n < 0) {
         ec = impl_->io_error(errno);
