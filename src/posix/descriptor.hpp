@@ -55,6 +55,17 @@ ssize_t send_message(int fd, const msghdr& message) noexcept; // sendmsg, no SIG
 ssize_t send_bytes(int fd, const void* data, std::size_t size) noexcept; // send, no SIGPIPE
 ssize_t receive_bytes(int fd, void* data, std::size_t size) noexcept; // recv
 
+// getsockopt into a value of the option's own type.
+template <class T>
+bool get_socket_option(int fd, int level, int option, T& value, std::error_code& ec) noexcept {
+    socklen_t length = sizeof value;
+    if (::getsockopt(fd, level, option, &value, &length) != 0) {
+        ec = last_error();
+        return false;
+    }
+    return true;
+}
+
 bool set_cloexec(int fd, std::error_code& ec) noexcept;
 bool set_nonblocking(int fd, bool nonblocking, std::error_code& ec) noexcept;
 bool is_nonblocking(int fd) noexcept;

@@ -127,15 +127,11 @@ std::size_t LocalStream::send(ConstBuffer bytes, std::span<const BorrowedHandle>
         out += sizeof fd;
     }
 
-    const ssize_t n = posix::send_message(impl_->fd(), message);
-    if (n < 0) {
-        ec = impl_->io_error(errno);
-        return 0;
-    }
+    const std::size_t sent =
+        posix::transfer(impl_.get(), ec, [&](int fd) { return posix::send_message(fd, message); });
     // The descriptors went with the first byte. The rest follows as plain
     // data: attaching them again would deliver them twice.
-    const auto sent = static_cast<std::size_t>(n);
-    if (sent == bytes.size())
+    if (ec || sent == bytes.size())
         return sent;
     const auto* rest = static_cast<const std::byte*>(bytes.data()) + sent;
     return sent + write_all(ConstBuffer(rest, bytes.size() - sent), ec);
@@ -158,26 +154,25 @@ std::size_t LocalStream::receive(MutableBuffer buffer, std::vector<OwnedHandle>&
     message.msg_iovlen = 1;
     message.msg_control = control.bytes;
     message.msg_controllen = control_space(impl_->max_handles);
-    const ssize_t n = posix::receive_message(impl_->fd(), message);
-    if (n < 0) {
-        ec = impl_->io_error(errno);
+    const std::size_t n =
+        posix::transfer(impl_.get(), ec, [&](int fd) { return posix::receive_message(fd, message); });
+    if (ec)
         return 0;
-    }
 
     ArrivedDescriptors arrived(message);
     if (arrived.size() == 0 && (message.msg_flags & MSG_CTRUNC) == 0)
-        return static_cast<std::size_t>(n);
+        return n;
     // MSG_CTRUNC: the ones that fit were installed, the rest dropped. More
     // than the limit can also fit, since CMSG_SPACE rounds up. Either way the
     // message is incomplete: close what came (the destructor does) and say so.
     if ((message.msg_flags & MSG_CTRUNC) != 0 || arrived.size() > impl_->max_handles) {
         ec = errc::handles_truncated;
-        return static_cast<std::size_t>(n);
+        return n;
     }
     if (posix::received_descriptors_need_cloexec && !arrived.make_cloexec(ec))
-        return static_cast<std::size_t>(n);
+        return n;
     arrived.hand_over(handles, ec);
-    return static_cast<std::size_t>(n);
+    return n;
 }
 
 } // namespace localsock

@@ -151,70 +151,36 @@ LocalStream LocalStream::adopt(OwnedHandle handle, std::error_code& ec) noexcept
 
 std::size_t LocalStream::read_some(MutableBuffer buffer, std::error_code& ec) noexcept {
     ec.clear();
-    if (!is_open()) {
-        ec = posix::not_open();
-        return 0;
-    }
-    if (buffer.size() == 0)
+    if (buffer.size() == 0 && is_open())
         return 0; // recv would say 0, which means end of stream
-    const ssize_t n = posix::receive_bytes(impl_->fd(), buffer.data(), buffer.size());
-    if (n < 0) {
-        ec = impl_->io_error(errno);
-        return 0;
-    }
-    return static_cast<std::size_t>(n);
+    return posix::transfer(impl_.get(), ec,
+                           [&](int fd) { return posix::receive_bytes(fd, buffer.data(), buffer.size()); });
 }
 
 std::size_t LocalStream::read_some(std::span<const MutableBuffer> buffers, std::error_code& ec) noexcept {
     ec.clear();
-    if (!is_open()) {
-        ec = posix::not_open();
-        return 0;
-    }
     std::array<iovec, max_iovecs> iov;
     msghdr message{};
     message.msg_iov = iov.data();
     message.msg_iovlen = to_iovecs(buffers, iov);
-    if (message.msg_iovlen == 0)
+    if (message.msg_iovlen == 0 && is_open())
         return 0; // recvmsg would say 0, which means end of stream
-    const ssize_t n = posix::receive_message(impl_->fd(), message);
-    if (n < 0) {
-        ec = impl_->io_error(errno);
-        return 0;
-    }
-    return static_cast<std::size_t>(n);
+    return posix::transfer(impl_.get(), ec, [&](int fd) { return posix::receive_message(fd, message); });
 }
 
 std::size_t LocalStream::write_some(ConstBuffer buffer, std::error_code& ec) noexcept {
     ec.clear();
-    if (!is_open()) {
-        ec = posix::not_open();
-        return 0;
-    }
-    const ssize_t n = posix::send_bytes(impl_->fd(), buffer.data(), buffer.size());
-    if (n < 0) {
-        ec = impl_->io_error(errno);
-        return 0;
-    }
-    return static_cast<std::size_t>(n);
+    return posix::transfer(impl_.get(), ec,
+                           [&](int fd) { return posix::send_bytes(fd, buffer.data(), buffer.size()); });
 }
 
 std::size_t LocalStream::write_some(std::span<const ConstBuffer> buffers, std::error_code& ec) noexcept {
     ec.clear();
-    if (!is_open()) {
-        ec = posix::not_open();
-        return 0;
-    }
     std::array<iovec, max_iovecs> iov;
     msghdr message{};
     message.msg_iov = iov.data();
     message.msg_iovlen = to_iovecs(buffers, iov);
-    const ssize_t n = posix::send_message(impl_->fd(), message);
-    if (n < 0) {
-        ec = impl_->io_error(errno);
-        return 0;
-    }
-    return static_cast<std::size_t>(n);
+    return posix::transfer(impl_.get(), ec, [&](int fd) { return posix::send_message(fd, message); });
 }
 
 void LocalStream::shutdown(Shutdown how, std::error_code& ec) noexcept {

@@ -27,7 +27,25 @@ struct LocalStream::Impl {
 };
 
 namespace posix {
+
 inline std::error_code not_open() noexcept { return std::make_error_code(std::errc::bad_file_descriptor); }
+
+// One I/O system call on a stream: checks the stream is open, makes the call
+// with its descriptor, and maps a failure to the portable condition.
+template <class Call>
+std::size_t transfer(LocalStream::Impl* impl, std::error_code& ec, Call call) noexcept {
+    if (impl == nullptr || !impl->socket.valid()) {
+        ec = not_open();
+        return 0;
+    }
+    const auto n = call(impl->fd());
+    if (n < 0) {
+        ec = impl->io_error(errno);
+        return 0;
+    }
+    return static_cast<std::size_t>(n);
+}
+
 } // namespace posix
 
 } // namespace localsock
