@@ -25,6 +25,9 @@ public:
         case errc::name_kind_unsupported: return "this platform has no such kind of local socket name";
         case errc::not_a_listener: return "the handle is not a listening local socket";
         case errc::not_a_local_stream: return "the handle is not a connected local stream socket";
+        case errc::handle_passing_disabled: return "handle passing is switched off on this stream";
+        case errc::protocol_error: return "the peer sent a malformed localsock frame";
+        case errc::name_invalid_character: return "the local socket name contains a character this platform forbids";
         }
         return "unknown localsock error";
     }
@@ -37,7 +40,10 @@ public:
         case errc::empty_name:
         case errc::name_contains_nul:
         case errc::not_a_listener:
+        case errc::name_invalid_character:
         case errc::not_a_local_stream: return std::errc::invalid_argument;
+        case errc::handle_passing_disabled: return std::errc::operation_not_supported;
+        case errc::protocol_error: return std::errc::protocol_error;
         case errc::too_many_handles: return std::errc::argument_list_too_long;
         case errc::name_too_long: return std::errc::filename_too_long;
         case errc::name_kind_unsupported: return std::errc::not_supported;

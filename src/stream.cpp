@@ -145,9 +145,13 @@ auto or_throw(const LocalStream& stream, std::string_view operation, F&& call) {
 }
 } // namespace
 
-LocalStream LocalStream::connect(const LocalSocketName& name) {
+LocalStream LocalStream::connect(const LocalSocketName& name, std::error_code& ec) noexcept {
+    return connect(name, ConnectOptions{}, ec);
+}
+
+LocalStream LocalStream::connect(const LocalSocketName& name, const ConnectOptions& options) {
     std::error_code ec;
-    LocalStream stream = connect(name, ec);
+    LocalStream stream = connect(name, options, ec);
     detail::throw_if_error(ec, "connect", name);
     return stream;
 }

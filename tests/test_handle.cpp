@@ -5,68 +5,51 @@
 
 #include <localsock/handle.hpp>
 
-#include <fcntl.h>
-#include <unistd.h>
-
 using localsock::BorrowedHandle;
 using localsock::OwnedHandle;
-
-namespace {
-bool is_open(int fd) { return ::fcntl(fd, F_GETFD) != -1; }
-
-OwnedHandle make_pipe_end(OwnedHandle& other) {
-    int fds[2];
-    REQUIRE(::pipe2(fds, O_CLOEXEC) == 0);
-    other.reset(fds[1]);
-    return OwnedHandle(fds[0]);
-}
-} // namespace
 
 TEST_SUITE("unit") {
 
 TEST_CASE("handles: an owner closes exactly once and moves") {
-    const testing::DescriptorLeakCheck leaks;
-    OwnedHandle write_end;
-    OwnedHandle read_end = make_pipe_end(write_end);
-    const int fd = read_end.get();
+    const testing::HandleLeakCheck leaks;
+    const std::size_t before = testing::count_open_handles();
+    auto [read_end, write_end] = testing::make_pipe();
+    CHECK(testing::count_open_handles() == before + 2);
+    const auto native = read_end.get();
     CHECK(read_end.valid());
 
     OwnedHandle moved = std::move(read_end);
     CHECK_FALSE(read_end.valid());
-    CHECK(moved.get() == fd);
-    CHECK(is_open(fd));
+    CHECK(moved.get() == native);
 
     const BorrowedHandle borrowed = moved;
-    CHECK(borrowed.get() == fd);
+    CHECK(borrowed.get() == native);
 
     moved.reset();
-    CHECK_FALSE(is_open(fd));
     CHECK_FALSE(moved.valid());
+    CHECK(testing::count_open_handles() == before + 1);
 }
 
 TEST_CASE("handles: release gives up ownership, reset takes it") {
-    const testing::DescriptorLeakCheck leaks;
-    OwnedHandle write_end;
-    OwnedHandle read_end = make_pipe_end(write_end);
-    const int fd = read_end.release();
+    const testing::HandleLeakCheck leaks;
+    auto [read_end, write_end] = testing::make_pipe();
+    const std::size_t open = testing::count_open_handles();
+    const auto native = read_end.release();
     CHECK_FALSE(read_end.valid());
-    CHECK(is_open(fd));
-    read_end.reset(fd);
-    CHECK(read_end.get() == fd);
+    CHECK(testing::count_open_handles() == open); // released, not closed
+    read_end.reset(native);
+    CHECK(read_end.get() == native);
 }
 
-TEST_CASE("handles: duplicate is an independent, close-on-exec owner") {
-    const testing::DescriptorLeakCheck leaks;
-    OwnedHandle write_end;
-    OwnedHandle read_end = make_pipe_end(write_end);
+TEST_CASE("handles: duplicate is an independent, non-inheritable owner") {
+    const testing::HandleLeakCheck leaks;
+    auto [read_end, write_end] = testing::make_pipe();
     OwnedHandle copy = write_end.duplicate();
     CHECK(copy.get() != write_end.get());
-    CHECK((::fcntl(copy.get(), F_GETFD) & FD_CLOEXEC) != 0);
+    CHECK_FALSE(testing::is_inheritable(copy));
     write_end.reset();
-    REQUIRE(::write(copy.get(), "x", 1) == 1); // still usable after the original closed
-    char c = 0;
-    REQUIRE(::read(read_end.get(), &c, 1) == 1);
-    CHECK(c == 'x');
+    testing::write_handle(copy, "x"); // still usable after the original closed
+    CHECK(testing::read_handle(read_end, 1) == "x");
 
     std::error_code ec;
     const OwnedHandle none;

@@ -22,6 +22,9 @@ enum class errc {
     name_kind_unsupported, // this platform has no such kind of name        (not_supported)
     not_a_listener,        // an adopted handle is not a listening local socket (invalid_argument)
     not_a_local_stream,    // an adopted handle is not a connected local stream (invalid_argument)
+    handle_passing_disabled, // this stream was opened with handle_passing = false (operation_not_supported)
+    protocol_error,        // the peer sent a malformed or hostile frame     (protocol_error)
+    name_invalid_character, // a character the platform forbids in names  (invalid_argument)
 };
 
 LOCALSOCK_API const std::error_category& error_category() noexcept;

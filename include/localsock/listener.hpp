@@ -10,6 +10,7 @@
 #include <iterator>
 #include <memory>
 #include <optional>
+#include <string>
 #include <system_error>
 
 namespace localsock {
@@ -27,6 +28,13 @@ struct ListenerOptions {
     // anything that is not a socket are never touched. Reclaiming takes an
     // advisory lock on "<path>.lock" so two reclaimers cannot race.
     bool reclaim_stale = false;
+    // Whether accepted streams can carry handles; clients must connect with
+    // the same setting (see ConnectOptions::handle_passing).
+    bool handle_passing = true;
+    // Windows: who may connect, as an SDDL string. Empty: the current user,
+    // SYSTEM and administrators only (the analogue of a 0600 socket file).
+    // POSIX: must be empty (use `mode`).
+    std::string security_descriptor = {};
 };
 
 class LOCALSOCK_API LocalListener {
@@ -39,6 +47,7 @@ public:
     // Takes over an inherited listening local socket (socket activation, a
     // parent process). It becomes close-on-exec; its socket file, if any, is
     // left alone on destruction because this listener did not create it.
+    // POSIX only: not_supported on Windows.
     static LocalListener adopt(OwnedHandle handle);
     static LocalListener adopt(OwnedHandle handle, std::error_code& ec) noexcept;
 

@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <string>
 #include <system_error>
 #include <utility>
 #include <vector>
@@ -31,21 +32,35 @@ enum class Shutdown { read, write, both };
 // A field the platform cannot report is empty.
 struct PeerCredentials {
     std::optional<std::int64_t> pid;
-    std::optional<std::uint32_t> uid;
-    std::optional<std::uint32_t> gid;
+    std::optional<std::uint32_t> uid; // POSIX
+    std::optional<std::uint32_t> gid; // POSIX
+    std::string user_sid;             // Windows: the peer's user SID, "S-1-5-21-..."
+};
+
+struct ConnectOptions {
+    // Whether the stream can carry handles. Both ends must agree (see
+    // ListenerOptions::handle_passing). On Windows, false makes the stream a
+    // plain byte-mode pipe that talks to any named-pipe peer.
+    bool handle_passing = true;
+    // Windows: how long to wait for a free pipe instance while the server is
+    // busy (ERROR_PIPE_BUSY). POSIX connects without waiting.
+    std::chrono::milliseconds busy_timeout = std::chrono::seconds(5);
 };
 
 class LOCALSOCK_API LocalStream {
 public:
-    static LocalStream connect(const LocalSocketName& name);
+    static LocalStream connect(const LocalSocketName& name, const ConnectOptions& options = {});
     static LocalStream connect(const LocalSocketName& name, std::error_code& ec) noexcept;
+    static LocalStream connect(const LocalSocketName& name, const ConnectOptions& options,
+                               std::error_code& ec) noexcept;
 
     // Two streams connected to each other (socketpair on POSIX).
     static std::pair<LocalStream, LocalStream> pair();
     static std::pair<LocalStream, LocalStream> pair(std::error_code& ec) noexcept;
 
     // Takes over a connected local stream socket, e.g. one that was received
-    // with receive() or inherited. It becomes close-on-exec.
+    // with receive() or inherited. It becomes close-on-exec. POSIX only:
+    // not_supported on Windows, where a pipe handle carries no framing state.
     static LocalStream adopt(OwnedHandle handle);
     static LocalStream adopt(OwnedHandle handle, std::error_code& ec) noexcept;
 
@@ -87,7 +102,8 @@ public:
     // peer's receive() that reads that byte gets them). At least one byte is
     // required with handles. Returns the bytes written: if that is non-zero
     // the handles went out, exactly once, even when an error cut the rest off.
-    // The caller keeps ownership of the handles it lent.
+    // The caller keeps ownership of the handles it lent. On a stream opened
+    // with handle_passing = false, handles give errc::handle_passing_disabled.
     std::size_t send(ConstBuffer bytes, std::span<const BorrowedHandle> handles);
     std::size_t send(ConstBuffer bytes, std::span<const BorrowedHandle> handles, std::error_code& ec) noexcept;
     std::size_t send(ConstBuffer bytes, std::initializer_list<BorrowedHandle> handles);
@@ -100,7 +116,8 @@ public:
     // max_handles_per_receive() (or than the control buffer held), the bytes
     // are still delivered, every handle that arrived is closed, and the error
     // is errc::handles_truncated (thrown as HandlesTruncatedError, which
-    // carries the byte count). The stream stays usable.
+    // carries the byte count). The stream stays usable. A stream opened with
+    // handle_passing = false accepts no handles.
     std::size_t receive(MutableBuffer buffer, std::vector<OwnedHandle>& handles);
     std::size_t receive(MutableBuffer buffer, std::vector<OwnedHandle>& handles, std::error_code& ec) noexcept;
 

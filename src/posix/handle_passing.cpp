@@ -98,6 +98,10 @@ std::size_t LocalStream::send(ConstBuffer bytes, std::span<const BorrowedHandle>
         ec = posix::not_open();
         return 0;
     }
+    if (!impl_->handle_passing) {
+        ec = errc::handle_passing_disabled;
+        return 0;
+    }
     if (bytes.size() == 0) {
         ec = errc::handles_need_data;
         return 0;
@@ -153,7 +157,8 @@ std::size_t LocalStream::receive(MutableBuffer buffer, std::vector<OwnedHandle>&
     message.msg_iov = &data;
     message.msg_iovlen = 1;
     message.msg_control = control.bytes;
-    message.msg_controllen = control_space(impl_->max_handles);
+    const std::size_t limit = impl_->handle_passing ? impl_->max_handles : 0;
+    message.msg_controllen = control_space(limit);
     const std::size_t n =
         posix::transfer(impl_.get(), ec, [&](int fd) { return posix::receive_message(fd, message); });
     if (ec)
@@ -165,7 +170,7 @@ std::size_t LocalStream::receive(MutableBuffer buffer, std::vector<OwnedHandle>&
     // MSG_CTRUNC: the ones that fit were installed, the rest dropped. More
     // than the limit can also fit, since CMSG_SPACE rounds up. Either way the
     // message is incomplete: close what came (the destructor does) and say so.
-    if ((message.msg_flags & MSG_CTRUNC) != 0 || arrived.size() > impl_->max_handles) {
+    if ((message.msg_flags & MSG_CTRUNC) != 0 || arrived.size() > limit) {
         ec = errc::handles_truncated;
         return n;
     }

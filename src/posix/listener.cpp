@@ -20,6 +20,7 @@ struct LocalListener::Impl {
     // The socket file this listener created; removed on close if still there.
     std::optional<posix::FileIdentity> own_file;
     bool nonblocking = false;
+    bool handle_passing = true;
 
     ~Impl() {
         // Before the socket closes (members are destroyed after this body),
@@ -50,6 +51,10 @@ std::unique_ptr<LocalListener::Impl> bind_listener(const LocalSocketName& name, 
         ec = errc::empty_name;
         return nullptr;
     }
+    if (!options.security_descriptor.empty()) { // a Windows notion; POSIX has `mode`
+        ec = std::make_error_code(std::errc::not_supported);
+        return nullptr;
+    }
     auto impl = std::unique_ptr<LocalListener::Impl>(new (std::nothrow) LocalListener::Impl);
     if (!impl) {
         ec = std::make_error_code(std::errc::not_enough_memory);
@@ -61,6 +66,7 @@ std::unique_ptr<LocalListener::Impl> bind_listener(const LocalSocketName& name, 
         ec = std::make_error_code(std::errc::not_enough_memory);
         return nullptr;
     }
+    impl->handle_passing = options.handle_passing;
     impl->socket = posix::open_socket(SOCK_STREAM, ec);
     if (ec)
         return nullptr;
@@ -166,6 +172,7 @@ LocalStream LocalListener::accept(std::error_code& ec) noexcept {
         auto stream = std::make_unique<LocalStream::Impl>();
         stream->socket = std::move(client);
         stream->name = impl_->name;
+        stream->handle_passing = impl_->handle_passing;
         return LocalStream(std::move(stream));
     } catch (const std::bad_alloc&) {
         ec = std::make_error_code(std::errc::not_enough_memory);

@@ -96,7 +96,8 @@ const LocalSocketName& LocalStream::name() const noexcept {
     return impl_ ? impl_->name : none;
 }
 
-LocalStream LocalStream::connect(const LocalSocketName& name, std::error_code& ec) noexcept {
+LocalStream LocalStream::connect(const LocalSocketName& name, const ConnectOptions& options,
+                                 std::error_code& ec) noexcept {
     ec.clear();
     if (name.empty()) {
         ec = errc::empty_name;
@@ -113,7 +114,10 @@ LocalStream LocalStream::connect(const LocalSocketName& name, std::error_code& e
         ec = std::make_error_code(std::errc::not_enough_memory);
         return {};
     }
-    return LocalStream(make_impl(std::move(socket), std::move(copy), false, ec));
+    auto impl = make_impl(std::move(socket), std::move(copy), false, ec);
+    if (impl)
+        impl->handle_passing = options.handle_passing;
+    return LocalStream(std::move(impl));
 }
 
 std::pair<LocalStream, LocalStream> LocalStream::pair(std::error_code& ec) noexcept {

@@ -13,6 +13,7 @@ struct LocalStream::Impl {
     LocalSocketName name;
     std::size_t max_handles = max_handles_per_message;
     bool nonblocking = false;
+    bool handle_passing = true;
 
     int fd() const noexcept { return socket.get(); }
 

@@ -2,11 +2,12 @@
 // role (the pattern works with posix_spawn here and CreateProcess on Windows).
 #pragma once
 
+#include <localsock/config.hpp>
+
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <sys/types.h>
 
 namespace testing {
 
@@ -40,8 +41,9 @@ int run_child_role(int argc, char** argv);
 class ChildProcess {
 public:
     struct Options {
-        // (descriptor in this process, number it gets in the child), inherited
-        // across exec without touching this process's close-on-exec flags.
+        // POSIX only: (descriptor in this process, number it gets in the
+        // child), inherited across exec without touching this process's
+        // close-on-exec flags.
         std::vector<std::pair<int, int>> descriptors;
         // Extra "NAME=value" environment entries.
         std::vector<std::string> environment;
@@ -49,18 +51,20 @@ public:
 
     static ChildProcess spawn(const std::string& role, const RoleArguments& args = {}, const Options& options = {});
 
-    ChildProcess(ChildProcess&& other) noexcept : pid_(std::exchange(other.pid_, -1)) {}
+    ChildProcess(ChildProcess&& other) noexcept
+        : pid_(std::exchange(other.pid_, -1)),
+          process_(std::exchange(other.process_, localsock::invalid_native_handle)) {}
     ChildProcess& operator=(ChildProcess&&) = delete;
     ~ChildProcess(); // kills and reaps a child nobody waited for
 
-    pid_t pid() const noexcept { return pid_; }
-    // Exit code, or 128 + signal number if a signal ended it.
+    std::int64_t pid() const noexcept { return pid_; }
+    // Exit code; on POSIX 128 + signal number if a signal ended it.
     int wait();
-    void kill(int signal);
 
 private:
-    explicit ChildProcess(pid_t pid) : pid_(pid) {}
-    pid_t pid_;
+    ChildProcess(std::int64_t pid, localsock::native_handle_type process) : pid_(pid), process_(process) {}
+    std::int64_t pid_;
+    localsock::native_handle_type process_; // Windows: the process handle
 };
 
 } // namespace testing

@@ -1,25 +1,30 @@
-// Test support: descriptor accounting, unique names, temporary directories.
+// Test support: handle accounting and the OS objects tests pass around, behind
+// one portable interface (support/posix/, support/win32/ implement it).
 #pragma once
 
+#include <localsock/handle.hpp>
 #include <localsock/name.hpp>
 
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <string>
+#include <string_view>
+#include <utility>
 
 namespace testing {
 
-// Descriptors open in this process right now.
-std::size_t count_open_descriptors();
+// Handles (descriptors) open in this process right now.
+std::size_t count_open_handles();
 
-// Put one at the top of every test that touches descriptors: on scope exit it
-// checks that the process holds exactly as many descriptors as at the start.
-class DescriptorLeakCheck {
+// Put one at the top of every test that touches handles: on scope exit it
+// checks that the process holds exactly as many handles as at the start.
+class HandleLeakCheck {
 public:
-    DescriptorLeakCheck();
-    ~DescriptorLeakCheck();
-    DescriptorLeakCheck(const DescriptorLeakCheck&) = delete;
-    DescriptorLeakCheck& operator=(const DescriptorLeakCheck&) = delete;
+    HandleLeakCheck();
+    ~HandleLeakCheck();
+    HandleLeakCheck(const HandleLeakCheck&) = delete;
+    HandleLeakCheck& operator=(const HandleLeakCheck&) = delete;
 
 private:
     std::size_t at_start_;
@@ -29,6 +34,29 @@ private:
 // tests run in parallel processes.
 std::string unique_tag(const char* purpose);
 localsock::LocalSocketName unique_namespaced_name(const char* purpose);
+
+// An anonymous pipe: {read end, write end}, both non-inheritable.
+std::pair<localsock::OwnedHandle, localsock::OwnedHandle> make_pipe();
+// An anonymous file holding `content` (a memfd; a delete-on-close temporary
+// file on Windows), non-inheritable.
+localsock::OwnedHandle file_with(std::string_view content);
+// The whole content of a file, read from offset 0 without moving anything.
+std::string read_whole_file(localsock::BorrowedHandle file);
+// Blocking writes/reads on a pipe or file handle.
+void write_handle(localsock::BorrowedHandle handle, std::string_view bytes);
+std::string read_handle(localsock::BorrowedHandle handle, std::size_t count);
+// True when a read from the pipe finds end of file (every writer closed).
+bool pipe_at_end(localsock::BorrowedHandle read_end);
+bool is_inheritable(localsock::BorrowedHandle handle);
+
+std::int64_t current_pid();
+// Ends this process at once, as a crash would: no destructors, no flushing.
+[[noreturn]] void die_abruptly();
+// The status ChildProcess::wait() reports for a child that died that way.
+extern const int abrupt_exit_status;
+// Wine does not enforce some Windows behaviours (pipe squatting protection,
+// DACLs); tests warn there instead of passing silently. False on POSIX.
+bool running_under_wine();
 
 // A private directory, removed with its contents at scope exit.
 class TempDir {
@@ -43,8 +71,5 @@ public:
 private:
     std::filesystem::path path_;
 };
-
-// Bytes of a descriptor's file from offset 0 (for memfds and files).
-std::string read_whole_file(int fd);
 
 } // namespace testing

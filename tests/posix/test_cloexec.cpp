@@ -1,8 +1,8 @@
 // IPC test: nothing localsock creates or receives survives exec.
 #include <doctest/doctest.h>
 
-#include "support/process.hpp"
-#include "support/resources.hpp"
+#include "../support/process.hpp"
+#include "../support/resources.hpp"
 
 #include <localsock/localsock.hpp>
 
@@ -31,7 +31,7 @@ CHILD_ROLE(check_descriptors) {
 TEST_SUITE("ipc") {
 
 TEST_CASE("cloexec: every descriptor localsock creates or receives is closed by exec") {
-    const testing::DescriptorLeakCheck leaks;
+    const testing::HandleLeakCheck leaks;
     const LocalSocketName name = testing::unique_namespaced_name("cloexec");
     const testing::TempDir dir;
     LocalListener listener = LocalListener::bind(name);

@@ -1,0 +1,107 @@
+// Test support on POSIX.
+#include "../resources.hpp"
+
+#include <csignal>
+#include <system_error>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+namespace testing {
+namespace {
+[[noreturn]] void fail(const char* what) { throw std::system_error(errno, std::system_category(), what); }
+} // namespace
+
+std::size_t count_open_handles() {
+    DIR* dir = ::opendir("/proc/self/fd");
+    if (dir == nullptr)
+        fail("opendir /proc/self/fd");
+    std::size_t count = 0;
+    while (const dirent* entry = ::readdir(dir))
+        if (entry->d_name[0] != '.')
+            ++count;
+    ::closedir(dir);
+    return count - 1; // the directory stream's own descriptor
+}
+
+std::pair<localsock::OwnedHandle, localsock::OwnedHandle> make_pipe() {
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0)
+        fail("pipe2");
+    return {localsock::OwnedHandle(fds[0]), localsock::OwnedHandle(fds[1])};
+}
+
+localsock::OwnedHandle file_with(std::string_view content) {
+    localsock::OwnedHandle file(::memfd_create("localsock-test", MFD_CLOEXEC));
+    if (!file)
+        fail("memfd_create");
+    write_handle(file, content);
+    return file;
+}
+
+std::string read_whole_file(localsock::BorrowedHandle file) {
+    std::string content;
+    char chunk[256];
+    for (off_t offset = 0;;) {
+        const ssize_t n = ::pread(file.get(), chunk, sizeof chunk, offset);
+        if (n < 0)
+            fail("pread");
+        if (n == 0)
+            return content;
+        content.append(chunk, static_cast<std::size_t>(n));
+        offset += n;
+    }
+}
+
+void write_handle(localsock::BorrowedHandle handle, std::string_view bytes) {
+    while (!bytes.empty()) {
+        const ssize_t n = ::write(handle.get(), bytes.data(), bytes.size());
+        if (n < 0 && errno != EINTR)
+            fail("write");
+        if (n > 0)
+            bytes.remove_prefix(static_cast<std::size_t>(n));
+    }
+}
+
+std::string read_handle(localsock::BorrowedHandle handle, std::size_t count) {
+    std::string bytes(count, '\0');
+    std::size_t done = 0;
+    while (done < count) {
+        const ssize_t n = ::read(handle.get(), bytes.data() + done, count - done);
+        if (n < 0 && errno != EINTR)
+            fail("read");
+        if (n == 0)
+            break;
+        if (n > 0)
+            done += static_cast<std::size_t>(n);
+    }
+    bytes.resize(done);
+    return bytes;
+}
+
+bool pipe_at_end(localsock::BorrowedHandle read_end) {
+    char c;
+    return ::read(read_end.get(), &c, 1) == 0;
+}
+
+bool is_inheritable(localsock::BorrowedHandle handle) {
+    const int flags = ::fcntl(handle.get(), F_GETFD);
+    if (flags < 0)
+        fail("fcntl F_GETFD");
+    return (flags & FD_CLOEXEC) == 0;
+}
+
+std::int64_t current_pid() { return ::getpid(); }
+
+void die_abruptly() {
+    ::raise(SIGKILL);
+    ::_exit(1);
+}
+
+const int abrupt_exit_status = 128 + SIGKILL;
+
+bool running_under_wine() { return false; }
+
+} // namespace testing
