@@ -1,5 +1,6 @@
 // LocalSocketName: validation and the textual form. Platform limits come from
 // the backend (LocalSocketName::supports / max_length).
+#include "name_rules.hpp"
 #include "operation_error.hpp"
 
 #include <localsock/error.hpp>
@@ -17,6 +18,8 @@ std::error_code validate(LocalSocketName::Kind kind, std::string_view value) noe
         return errc::name_contains_nul;
     if (value.size() > LocalSocketName::max_length(kind))
         return errc::name_too_long;
+    if (kind == LocalSocketName::Kind::namespaced)
+        return detail::check_namespaced_name(value);
     return {};
 }
 
@@ -33,6 +36,7 @@ std::error_code validate(LocalSocketName::Kind kind, std::string_view value) noe
 } // namespace
 
 LocalSocketName LocalSocketName::namespaced(std::string_view name, std::error_code& ec) noexcept {
+    name = detail::strip_namespace_prefix(name);
     ec = validate(Kind::namespaced, name);
     if (ec)
         return {};
@@ -64,6 +68,8 @@ LocalSocketName LocalSocketName::filesystem(const std::filesystem::path& path, s
 LocalSocketName LocalSocketName::parse(std::string_view text, std::error_code& ec) noexcept {
     if (text.starts_with('@'))
         return namespaced(text.substr(1), ec);
+    if (detail::strip_namespace_prefix(text).size() != text.size())
+        return namespaced(text, ec); // the platform's own spelling, e.g. \\.\pipe\name
     try {
         return filesystem(std::filesystem::path(text), ec);
     } catch (const std::bad_alloc&) {

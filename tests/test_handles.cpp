@@ -3,13 +3,13 @@
 
 #include "support/process.hpp"
 #include "support/resources.hpp"
+#include "support/thread.hpp"
 
 #include <localsock/localsock.hpp>
 
 #include <array>
 #include <cstring>
 #include <string>
-#include <thread>
 
 using namespace localsock;
 
@@ -190,7 +190,7 @@ TEST_CASE("handles: after a partial send the handles are not sent again") {
     const std::vector<char> payload(8 << 20, 'p');
     const std::vector<OwnedHandle> files = numbered_files(2);
     std::size_t sent = 0;
-    std::thread sender([&] { sent = a.send(buffer(payload), files); });
+    testing::Thread sender([&] { sent = a.send(buffer(payload), files); });
 
     std::vector<OwnedHandle> received;
     std::vector<char> chunk(64 << 10);

@@ -2,11 +2,11 @@
 #include <doctest/doctest.h>
 
 #include "support/resources.hpp"
+#include "support/thread.hpp"
 
 #include <localsock/localsock.hpp>
 
 #include <string>
-#include <thread>
 #include <vector>
 
 using namespace localsock;
@@ -33,7 +33,7 @@ TEST_CASE("listener: incoming() accepts clients in a range-for") {
     const testing::HandleLeakCheck leaks;
     const LocalSocketName name = testing::unique_namespaced_name("incoming");
     LocalListener listener = LocalListener::bind(name);
-    std::thread clients([&] {
+    testing::Thread clients([&] {
         for (int i = 0; i < 3; ++i) {
             LocalStream c = LocalStream::connect(name);
             c.write_all(std::to_string(i));

@@ -26,7 +26,7 @@ TEST_CASE("public headers: value and owner types behave as documented") {
     static_assert(std::is_trivially_copyable_v<localsock::BorrowedHandle>);
     static_assert(std::is_copy_constructible_v<localsock::LocalSocketName>);
 
-    CHECK(fmt::format("{}", localsock::LocalSocketName::filesystem("/run/x.sock")) == "/run/x.sock");
+    CHECK(fmt::format("{}", localsock::LocalSocketName::namespaced("bus")) == "@bus");
     localsock::PeerCredentials peer;
     peer.pid = 42;
     peer.uid = 1000;

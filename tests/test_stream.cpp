@@ -3,13 +3,13 @@
 
 #include "support/process.hpp"
 #include "support/resources.hpp"
+#include "support/thread.hpp"
 
 #include <localsock/localsock.hpp>
 
 #include <array>
 #include <chrono>
 #include <string>
-#include <thread>
 
 using namespace localsock;
 using namespace std::chrono_literals;
@@ -78,7 +78,7 @@ TEST_CASE("stream: pair carries bytes both ways, vectored too") {
     auto [a, b] = LocalStream::pair();
     CHECK(a.name().empty());
 
-    std::thread writer([&a] {
+    testing::Thread writer([&a] {
         const std::string head = "head:", body = "body-", tail = "tail";
         const std::array<ConstBuffer, 4> parts{ConstBuffer(head), ConstBuffer(), ConstBuffer(body), ConstBuffer(tail)};
         a.write_all(parts);
@@ -103,7 +103,7 @@ TEST_CASE("stream: a large transfer arrives intact through write_all/read_exact"
     std::vector<std::uint8_t> sent(8 << 20);
     for (std::size_t i = 0; i < sent.size(); ++i)
         sent[i] = static_cast<std::uint8_t>(i * 7 + (i >> 12));
-    std::thread writer([&] { a.write_all(buffer(std::as_const(sent))); });
+    testing::Thread writer([&] { a.write_all(buffer(std::as_const(sent))); });
     std::vector<std::uint8_t> received(sent.size());
     b.read_exact(buffer(received));
     writer.join();

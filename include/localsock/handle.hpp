@@ -18,14 +18,14 @@ class OwnedHandle;
 // A non-owning view of a handle: what the caller lends to send().
 class BorrowedHandle {
 public:
-    constexpr BorrowedHandle() noexcept = default;
-    constexpr explicit BorrowedHandle(native_handle_type h) noexcept : handle_(h) {}
+    BorrowedHandle() noexcept = default;
+    explicit BorrowedHandle(native_handle_type h) noexcept : handle_(h) {}
     // Implicit: an owner can always be lent out.
     BorrowedHandle(const OwnedHandle& owner) noexcept;
 
-    constexpr native_handle_type get() const noexcept { return handle_; }
-    constexpr bool valid() const noexcept { return handle_ != invalid_native_handle; }
-    constexpr explicit operator bool() const noexcept { return valid(); }
+    native_handle_type get() const noexcept { return handle_; }
+    bool valid() const noexcept { return handle_ != invalid_native_handle; }
+    explicit operator bool() const noexcept { return valid(); }
 
 private:
     native_handle_type handle_ = invalid_native_handle;
@@ -34,9 +34,9 @@ private:
 // The sole owner of a handle: closes it on destruction. Move-only.
 class LOCALSOCK_API OwnedHandle {
 public:
-    constexpr OwnedHandle() noexcept = default;
+    OwnedHandle() noexcept = default;
     // Takes ownership of h.
-    constexpr explicit OwnedHandle(native_handle_type h) noexcept : handle_(h) {}
+    explicit OwnedHandle(native_handle_type h) noexcept : handle_(h) {}
 
     OwnedHandle(OwnedHandle&& other) noexcept : handle_(other.release()) {}
     OwnedHandle& operator=(OwnedHandle&& other) noexcept {

@@ -1,5 +1,7 @@
 #include "address.hpp"
 
+#include "../name_rules.hpp"
+
 #include <cstddef>
 #include <cstring>
 #include <string_view>
@@ -27,6 +29,10 @@ std::size_t LocalSocketName::max_length(Kind kind) noexcept {
     // A path needs its terminating NUL; an abstract name needs its leading NUL.
     return path_capacity - 1;
 }
+
+std::string_view detail::strip_namespace_prefix(std::string_view text) noexcept { return text; }
+
+std::error_code detail::check_namespaced_name(std::string_view) noexcept { return {}; }
 
 namespace posix {
 

@@ -1,0 +1,34 @@
+// OwnedHandle on Windows: a kernel object HANDLE.
+#include "win32.hpp"
+
+#include "../operation_error.hpp"
+
+namespace localsock {
+
+void detail::close_native_handle(native_handle_type handle) noexcept { ::CloseHandle(handle); }
+
+OwnedHandle OwnedHandle::duplicate(std::error_code& ec) const noexcept {
+    ec.clear();
+    // INVALID_HANDLE_VALUE is also the current-process pseudo handle: never
+    // let it reach DuplicateHandle.
+    if (!valid() || handle_ == nullptr) {
+        ec = std::make_error_code(std::errc::bad_file_descriptor);
+        return {};
+    }
+    HANDLE copy = nullptr;
+    const HANDLE self = ::GetCurrentProcess();
+    if (!::DuplicateHandle(self, handle_, self, &copy, 0, FALSE, DUPLICATE_SAME_ACCESS)) {
+        ec = win32::last_error();
+        return {};
+    }
+    return OwnedHandle(copy);
+}
+
+OwnedHandle OwnedHandle::duplicate() const {
+    std::error_code ec;
+    OwnedHandle copy = duplicate(ec);
+    detail::throw_if_error(ec, "duplicate handle", {});
+    return copy;
+}
+
+} // namespace localsock

@@ -1,0 +1,60 @@
+// Private: one overlapped operation at a time, with a timeout that really
+// works (wait, then CancelIoEx, then collect what was transferred).
+#pragma once
+
+#include "win32.hpp"
+
+namespace localsock::win32 {
+
+struct IoResult {
+    DWORD bytes = 0;       // transferred, also when cancelled part way
+    DWORD error = 0;       // 0, or the Win32 error that ended the operation
+    bool timed_out = false; // cancelled because the timeout passed
+};
+
+// Pinned: the system writes into the OVERLAPPED while an operation is
+// pending, so it can never be copied or moved.
+class Overlapped {
+public:
+    Overlapped() = default;
+    Overlapped(const Overlapped&) = delete;
+    Overlapped& operator=(const Overlapped&) = delete;
+
+    // A manual-reset event for the OVERLAPPED (one per direction of a stream,
+    // so a reader and a writer thread never share one).
+    bool open(std::error_code& ec) noexcept;
+
+    // Starts an operation with `start(OVERLAPPED*)` (ReadFile, WriteFile,
+    // ConnectNamedPipe...) and waits up to `timeout` ms (INFINITE, or 0 to
+    // poll) for it. Past the timeout the operation is cancelled and the wait
+    // continues until the cancellation lands, so the OVERLAPPED is free again.
+    template <class Start>
+    IoResult run(HANDLE file, DWORD timeout, Start start) noexcept {
+        reset();
+        IoResult result;
+        if (!start(&overlapped_)) {
+            const DWORD error = ::GetLastError();
+            if (error != ERROR_IO_PENDING) {
+                result.error = error;
+                return result;
+            }
+            return finish(file, timeout);
+        }
+        return collect(file, result);
+    }
+
+    // For an operation left pending (a non-blocking accept): wait up to
+    // `timeout` ms; on timeout leave it pending and report timed_out.
+    bool wait(DWORD timeout) noexcept { return ::WaitForSingleObject(event_.get(), timeout) == WAIT_OBJECT_0; }
+    OVERLAPPED* get() noexcept { return &overlapped_; }
+    void reset() noexcept;
+    IoResult finish(HANDLE file, DWORD timeout) noexcept;
+
+private:
+    IoResult collect(HANDLE file, IoResult result) noexcept;
+
+    OVERLAPPED overlapped_{};
+    OwnedHandle event_;
+};
+
+} // namespace localsock::win32

@@ -1,0 +1,32 @@
+// Private: the Windows backend's common ground — <windows.h>, Win32 error
+// codes as std::error_code, names as pipe paths.
+#pragma once
+
+#include <windows.h>
+
+#include <localsock/handle.hpp>
+#include <localsock/name.hpp>
+
+#include <string>
+#include <system_error>
+
+namespace localsock::win32 {
+
+// Win32 error codes, with messages from FormatMessage and portable
+// conditions (std::errc) for the codes that have one.
+const std::error_category& category() noexcept;
+inline std::error_code make_error(DWORD code) noexcept { return {static_cast<int>(code), category()}; }
+inline std::error_code last_error() noexcept { return make_error(::GetLastError()); }
+
+// Win32 calls report failure as NULL or INVALID_HANDLE_VALUE; owners use one.
+inline OwnedHandle own(HANDLE handle) noexcept {
+    return OwnedHandle(handle == nullptr ? INVALID_HANDLE_VALUE : handle);
+}
+
+// "\\.\pipe\<name>" in UTF-16.
+std::wstring pipe_path(const LocalSocketName& name);
+
+// The SID of the user a process runs as, "S-1-5-...".
+std::string process_user_sid(HANDLE process, std::error_code& ec) noexcept;
+
+} // namespace localsock::win32

@@ -1,0 +1,304 @@
+// IPC tests (Windows): what only named pipes have — the pipe namespace,
+// squatting, security descriptors, plain pipe peers, events, hostile frames.
+#include <doctest/doctest.h>
+
+#include "../support/process.hpp"
+#include "../support/resources.hpp"
+
+#include <localsock/localsock.hpp>
+
+#include <windows.h>
+#include <aclapi.h>
+#include <sddl.h>
+
+#include <array>
+#include <cstring>
+#include <string>
+
+using namespace localsock;
+
+namespace {
+
+std::wstring wide_pipe_path(const LocalSocketName& name) {
+    const std::string path = "\\\\.\\pipe\\" + name.value();
+    return std::wstring(path.begin(), path.end()); // test names are ASCII
+}
+
+// A client that knows nothing of localsock: a plain byte-mode pipe handle.
+OwnedHandle raw_client(const LocalSocketName& name) {
+    const HANDLE pipe = ::CreateFileW(wide_pipe_path(name).c_str(), GENERIC_READ | GENERIC_WRITE, 0, nullptr,
+                                      OPEN_EXISTING, 0, nullptr);
+    REQUIRE(pipe != INVALID_HANDLE_VALUE);
+    return OwnedHandle(pipe);
+}
+
+std::string dacl_of(HANDLE object) {
+    PSECURITY_DESCRIPTOR descriptor = nullptr;
+    REQUIRE(::GetSecurityInfo(object, SE_KERNEL_OBJECT, DACL_SECURITY_INFORMATION, nullptr, nullptr, nullptr,
+                              nullptr, &descriptor) == ERROR_SUCCESS);
+    char* text = nullptr;
+    REQUIRE(::ConvertSecurityDescriptorToStringSecurityDescriptorA(descriptor, SDDL_REVISION_1,
+                                                                  DACL_SECURITY_INFORMATION, &text, nullptr));
+    std::string dacl(text);
+    ::LocalFree(text);
+    ::LocalFree(descriptor);
+    return dacl;
+}
+
+std::array<std::byte, 16> header(std::uint32_t magic, std::uint8_t version, std::uint8_t kind,
+                                 std::uint16_t handles, std::uint32_t payload) {
+    std::array<std::byte, 16> bytes{};
+    std::memcpy(bytes.data(), &magic, 4); // the test host is little-endian, as the format is
+    bytes[4] = std::byte{version};
+    bytes[5] = std::byte{kind};
+    std::memcpy(bytes.data() + 6, &handles, 2);
+    std::memcpy(bytes.data() + 8, &payload, 4);
+    return bytes;
+}
+
+void warn_not_enforced(const std::string& what) {
+    const std::string text = "WARNING: Wine does not enforce " + what + "; on Windows this is a hard check";
+    MESSAGE(text);
+}
+
+} // namespace
+
+// Child: receive an event and set it.
+CHILD_ROLE(set_received_event) {
+    LocalStream stream = LocalStream::connect(LocalSocketName::parse(args.at(0)));
+    std::vector<OwnedHandle> handles;
+    char tag = 0;
+    CHILD_REQUIRE(stream.receive(MutableBuffer(&tag, 1), handles) == 1);
+    CHILD_REQUIRE(handles.size() == 1);
+    CHILD_REQUIRE(::SetEvent(handles[0].get()));
+    return 0;
+}
+
+TEST_SUITE("ipc") {
+
+TEST_CASE("win32: names live in the pipe namespace") {
+    using Kind = LocalSocketName::Kind;
+    CHECK(LocalSocketName::supports(Kind::namespaced));
+    CHECK_FALSE(LocalSocketName::supports(Kind::filesystem));
+    CHECK(LocalSocketName::max_length(Kind::namespaced) == 247);
+    std::error_code ec;
+    LocalSocketName::filesystem("C:\\x.sock", ec);
+    CHECK(ec == std::errc::not_supported);
+    CHECK(LocalSocketName::namespaced("\\\\.\\pipe\\service") == LocalSocketName::namespaced("service"));
+    CHECK(LocalSocketName::parse("\\\\.\\PIPE\\service") == LocalSocketName::namespaced("service"));
+    CHECK(LocalSocketName::namespaced("service").to_string() == "@service");
+    LocalSocketName::namespaced("a\\b", ec);
+    CHECK(ec == errc::name_invalid_character);
+    CHECK(ec == std::errc::invalid_argument);
+}
+
+TEST_CASE("win32: a name taken by another pipe server cannot be bound (no squatting)") {
+    const testing::HandleLeakCheck leaks;
+    const LocalSocketName name = testing::unique_namespaced_name("squat");
+    const OwnedHandle squatter(::CreateNamedPipeW(wide_pipe_path(name).c_str(), PIPE_ACCESS_DUPLEX, PIPE_TYPE_BYTE,
+                                                  PIPE_UNLIMITED_INSTANCES, 4096, 4096, 0, nullptr));
+    REQUIRE(squatter.valid());
+    std::error_code ec;
+    const LocalListener listener = LocalListener::bind(name, ec);
+    CHECK(ec == std::errc::address_in_use);
+    CHECK_FALSE(listener.is_open());
+}
+
+TEST_CASE("win32: the first instance is exclusive (FILE_FLAG_FIRST_PIPE_INSTANCE)") {
+    const testing::HandleLeakCheck leaks;
+    const LocalSocketName name = testing::unique_namespaced_name("first");
+    const LocalListener listener = LocalListener::bind(name);
+    const OwnedHandle second(::CreateNamedPipeW(wide_pipe_path(name).c_str(),
+                                                PIPE_ACCESS_DUPLEX | FILE_FLAG_FIRST_PIPE_INSTANCE, PIPE_TYPE_BYTE,
+                                                PIPE_UNLIMITED_INSTANCES, 4096, 4096, 0, nullptr));
+    if (second.valid() && testing::running_under_wine())
+        warn_not_enforced("FILE_FLAG_FIRST_PIPE_INSTANCE");
+    else
+        CHECK_FALSE(second.valid());
+}
+
+TEST_CASE("win32: default security admits the user, SYSTEM and administrators only") {
+    const testing::HandleLeakCheck leaks;
+    const LocalListener listener = LocalListener::bind(testing::unique_namespaced_name("dacl"));
+    const std::string dacl = dacl_of(listener.native_handle());
+    CAPTURE(dacl);
+    CHECK(dacl.find("D:P") == 0);               // protected: nothing inherited
+    CHECK(dacl.find(";;;SY)") != std::string::npos);
+    CHECK(dacl.find(";;;BA)") != std::string::npos);
+    CHECK(dacl.find(";;;S-1-") != std::string::npos); // the current user
+    CHECK(dacl.find(";;;WD)") == std::string::npos);  // not Everyone
+    CHECK(dacl.find(";;;AN)") == std::string::npos);  // not anonymous
+}
+
+TEST_CASE("win32: an SDDL option sets the pipe's security, and it is enforced") {
+    const testing::HandleLeakCheck leaks;
+    SUBCASE("stored as given") {
+        const LocalListener open_to_all =
+            LocalListener::bind(testing::unique_namespaced_name("sddl"), {.security_descriptor = "D:(A;;GA;;;WD)"});
+        CHECK(dacl_of(open_to_all.native_handle()).find(";;;WD)") != std::string::npos);
+    }
+    SUBCASE("a DACL without the current user keeps it out") {
+        const LocalSocketName name = testing::unique_namespaced_name("sddl-deny");
+        const LocalListener system_only = LocalListener::bind(name, {.security_descriptor = "D:P(A;;GA;;;SY)"});
+        std::error_code ec;
+        const LocalStream stream = LocalStream::connect(name, ec);
+        if (!ec && testing::running_under_wine())
+            warn_not_enforced("pipe DACLs");
+        else
+            CHECK(ec == std::errc::permission_denied);
+    }
+    SUBCASE("a malformed SDDL string is an error") {
+        std::error_code ec;
+        LocalListener::bind(testing::unique_namespaced_name("sddl-bad"), {.security_descriptor = "nonsense"}, ec);
+        CHECK(ec);
+    }
+}
+
+TEST_CASE("win32: with handle_passing off, localsock talks to plain pipe peers") {
+    const testing::HandleLeakCheck leaks;
+    SUBCASE("a plain client") {
+        const LocalSocketName name = testing::unique_namespaced_name("plain-client");
+        LocalListener listener = LocalListener::bind(name, {.handle_passing = false});
+        const OwnedHandle client = raw_client(name);
+        LocalStream server = listener.accept();
+        testing::write_handle(client, "from a plain client");
+        std::string text(19, '\0');
+        server.read_exact(buffer(text));
+        CHECK(text == "from a plain client");
+        server.write_all("reply");
+        CHECK(testing::read_handle(client, 5) == "reply");
+        std::error_code ec;
+        server.shutdown(Shutdown::write, ec);
+        CHECK(ec == std::errc::not_supported); // a plain pipe has no half-close
+    }
+    SUBCASE("a plain server") {
+        const LocalSocketName name = testing::unique_namespaced_name("plain-server");
+        const OwnedHandle server(::CreateNamedPipeW(wide_pipe_path(name).c_str(), PIPE_ACCESS_DUPLEX,
+                                                    PIPE_TYPE_BYTE | PIPE_READMODE_BYTE, 1, 4096, 4096, 0, nullptr));
+        REQUIRE(server.valid());
+        LocalStream client = LocalStream::connect(name, {.handle_passing = false});
+        ::ConnectNamedPipe(server.get(), nullptr); // already connected: ERROR_PIPE_CONNECTED
+        client.write_all("to a plain server");
+        CHECK(testing::read_handle(server, 17) == "to a plain server");
+        testing::write_handle(server, "ok");
+        std::array<char, 2> ok{};
+        client.read_exact(buffer(ok));
+        CHECK(std::string(ok.data(), 2) == "ok");
+    }
+}
+
+TEST_CASE("win32: an event passed to a child is set there") {
+    const testing::HandleLeakCheck leaks;
+    const LocalSocketName name = testing::unique_namespaced_name("event");
+    LocalListener listener = LocalListener::bind(name);
+    auto child = testing::ChildProcess::spawn("set_received_event", {name.to_string()});
+    LocalStream stream = listener.accept();
+    const OwnedHandle event(::CreateEventW(nullptr, TRUE, FALSE, nullptr));
+    REQUIRE(event.get() != nullptr);
+    stream.send("e", {event.borrow()});
+    CHECK(::WaitForSingleObject(event.get(), 10000) == WAIT_OBJECT_0);
+    CHECK(child.wait() == 0);
+}
+
+TEST_CASE("win32: a hostile or corrupt frame is a protocol error, never a crash or a hang") {
+    const testing::HandleLeakCheck leaks;
+    const LocalSocketName name = testing::unique_namespaced_name("hostile");
+    LocalListener listener = LocalListener::bind(name);
+    const OwnedHandle attacker = raw_client(name);
+    LocalStream victim = listener.accept();
+    const std::uint32_t magic = 0x314B534C;
+    std::array<std::byte, 64> bytes{};
+
+    SUBCASE("wrong magic") {
+        const auto h = header(0xDEADBEEF, 1, 1, 0, 4);
+        testing::write_handle(attacker, std::string_view(reinterpret_cast<const char*>(h.data()), h.size()));
+    }
+    SUBCASE("unknown version") {
+        const auto h = header(magic, 9, 1, 0, 4);
+        testing::write_handle(attacker, std::string_view(reinterpret_cast<const char*>(h.data()), h.size()));
+    }
+    SUBCASE("more handles than any message may carry") {
+        const auto h = header(magic, 1, 1, 300, 4);
+        testing::write_handle(attacker, std::string_view(reinterpret_cast<const char*>(h.data()), h.size()));
+    }
+    SUBCASE("a data frame without data") {
+        const auto h = header(magic, 1, 1, 0, 0);
+        testing::write_handle(attacker, std::string_view(reinterpret_cast<const char*>(h.data()), h.size()));
+    }
+    SUBCASE("a payload length past the format's limit") {
+        const auto h = header(magic, 1, 1, 0, 0xFFFFFFFF);
+        testing::write_handle(attacker, std::string_view(reinterpret_cast<const char*>(h.data()), h.size()));
+    }
+    SUBCASE("pseudo-handle values") {
+        const auto h = header(magic, 1, 1, 2, 4);
+        std::string frame(reinterpret_cast<const char*>(h.data()), h.size());
+        const std::uint64_t current_process = ~std::uint64_t{0}, current_thread = ~std::uint64_t{1};
+        frame.append(reinterpret_cast<const char*>(&current_process), 8);
+        frame.append(reinterpret_cast<const char*>(&current_thread), 8);
+        frame += "data";
+        testing::write_handle(attacker, frame);
+    }
+    std::vector<OwnedHandle> handles;
+    std::error_code ec;
+    CHECK(victim.receive(buffer(bytes), handles, ec) == 0);
+    CHECK(ec == errc::protocol_error);
+    CHECK(handles.empty());
+    victim.receive(buffer(bytes), handles, ec); // and it stays refused
+    CHECK(ec == errc::protocol_error);
+}
+
+TEST_CASE("win32: a frame cut off by a dying peer ends the stream cleanly") {
+    const testing::HandleLeakCheck leaks;
+    const LocalSocketName name = testing::unique_namespaced_name("cut");
+    LocalListener listener = LocalListener::bind(name);
+    OwnedHandle attacker = raw_client(name);
+    LocalStream victim = listener.accept();
+    const auto h = header(0x314B534C, 1, 1, 0, 100);
+    testing::write_handle(attacker, std::string_view(reinterpret_cast<const char*>(h.data()), 10)); // part of a header
+    attacker.reset();
+    std::array<char, 8> bytes{};
+    std::error_code ec;
+    CHECK(victim.read_some(buffer(bytes), ec) == 0);
+    CHECK_FALSE(ec);
+}
+
+TEST_CASE("win32: a handle that cannot be duplicated fails the send and leaks nothing") {
+    const testing::HandleLeakCheck leaks;
+    auto [a, b] = LocalStream::pair();
+    const OwnedHandle good = testing::file_with("good");
+    const BorrowedHandle bogus(reinterpret_cast<HANDLE>(static_cast<std::uintptr_t>(0x7FFFFFF0)));
+    std::error_code ec;
+    CHECK(a.send("x", {good.borrow(), bogus}, ec) == 0);
+    CHECK(ec); // the good handle's copy, made first, was closed again (the leak check shows it)
+    CHECK(a.send("x", {BorrowedHandle()}, ec) == 0);
+    CHECK(ec == std::errc::bad_file_descriptor);
+
+    // Nothing reached the peer, and the stream still works.
+    a.send("y", {good.borrow()});
+    std::vector<OwnedHandle> received;
+    char y = 0;
+    CHECK(b.receive(MutableBuffer(&y, 1), received) == 1);
+    CHECK(y == 'y');
+    CHECK(received.size() == 1);
+}
+
+TEST_CASE("win32: peer credentials carry the user's SID") {
+    const testing::HandleLeakCheck leaks;
+    auto [a, b] = LocalStream::pair();
+    const PeerCredentials peer = a.peer_credentials();
+    CHECK(peer.user_sid.rfind("S-1-", 0) == 0);
+    CHECK_FALSE(peer.uid.has_value());
+    CHECK(peer.pid == testing::current_pid());
+}
+
+TEST_CASE("win32: adopting a raw handle is not supported") {
+    const testing::HandleLeakCheck leaks;
+    auto [read_end, write_end] = testing::make_pipe();
+    std::error_code ec;
+    LocalStream::adopt(std::move(read_end), ec);
+    CHECK(ec == std::errc::not_supported);
+    LocalListener::adopt(std::move(write_end), ec);
+    CHECK(ec == std::errc::not_supported);
+}
+
+} // TEST_SUITE
