@@ -12,6 +12,7 @@
 #include <sddl.h>
 
 #include <array>
+#include <chrono>
 #include <cstring>
 #include <string>
 
@@ -115,6 +116,27 @@ TEST_CASE("win32: the first instance is exclusive (FILE_FLAG_FIRST_PIPE_INSTANCE
         warn_not_enforced("FILE_FLAG_FIRST_PIPE_INSTANCE");
     else
         CHECK_FALSE(second.valid());
+}
+
+TEST_CASE("win32: a busy server makes connect wait, within busy_timeout") {
+    using namespace std::chrono_literals;
+    const testing::HandleLeakCheck leaks;
+    const LocalSocketName name = testing::unique_namespaced_name("busy");
+    LocalListener listener = LocalListener::bind(name, {.backlog = 1}); // one instance waiting
+    LocalStream first = LocalStream::connect(name);                     // takes it
+    std::error_code ec;
+    const auto start = std::chrono::steady_clock::now();
+    const LocalStream refused = LocalStream::connect(name, {.busy_timeout = 150ms}, ec);
+    CHECK(ec == std::errc::timed_out);
+    CHECK(std::chrono::steady_clock::now() - start >= 100ms);
+
+    // Once the server accepts, a fresh instance waits and the next client gets in.
+    LocalStream served = listener.accept();
+    LocalStream second = LocalStream::connect(name, {.busy_timeout = 5s});
+    second.write_all("in");
+    std::array<char, 2> in{};
+    listener.accept().read_exact(buffer(in));
+    CHECK(std::string(in.data(), 2) == "in");
 }
 
 TEST_CASE("win32: default security admits the user, SYSTEM and administrators only") {
