@@ -18,6 +18,18 @@ inline void throw_if_error(std::error_code ec, std::string_view operation, const
         throw_operation_error(ec, operation, name);
 }
 
+// A cleared error code without the out-of-line std::system_category() call
+// that `std::error_code ec;` makes: for the throwing forms' per-call code.
+extern const std::error_category& system_category;
+inline std::error_code no_error() noexcept { return {0, system_category}; }
+
+// ec.clear() calls std::system_category() out of line; on the per-message
+// paths an error code that is already clear is left as it is.
+inline void clear(std::error_code& ec) noexcept {
+    if (ec) [[unlikely]]
+        ec.clear();
+}
+
 // The message text alone, for exceptions that carry more than a code.
 std::string describe_operation(std::string_view operation, const LocalSocketName& name);
 

@@ -66,12 +66,26 @@ private:
 
 // --- loops ------------------------------------------------------------------
 
+// One buffer: plain reads, no scatter list (a recvmsg costs more than a recv).
 std::size_t LocalStream::read_exact(MutableBuffer buffer, std::error_code& ec) noexcept {
-    return read_exact(std::span<const MutableBuffer>(&buffer, 1), ec);
+    detail::clear(ec);
+    std::size_t total = 0;
+    while (total < buffer.size()) {
+        auto* rest = static_cast<std::byte*>(buffer.data()) + total;
+        const std::size_t n = read_some(MutableBuffer(rest, buffer.size() - total), ec);
+        if (ec)
+            return total;
+        if (n == 0) {
+            ec = errc::end_of_stream;
+            return total;
+        }
+        total += n;
+    }
+    return total;
 }
 
 std::size_t LocalStream::read_exact(std::span<const MutableBuffer> buffers, std::error_code& ec) noexcept {
-    ec.clear();
+    detail::clear(ec);
     std::size_t total = 0;
     std::array<MutableBuffer, max_buffers_per_call> storage;
     for (BufferCursor<MutableBuffer> cursor(buffers); !cursor.done();) {
@@ -89,7 +103,7 @@ std::size_t LocalStream::read_exact(std::span<const MutableBuffer> buffers, std:
 }
 
 std::size_t LocalStream::write_all(ConstBuffer buffer, std::error_code& ec) noexcept {
-    ec.clear();
+    detail::clear(ec);
     std::size_t total = 0;
     while (total < buffer.size()) {
         const auto* rest = static_cast<const std::byte*>(buffer.data()) + total;
@@ -102,7 +116,7 @@ std::size_t LocalStream::write_all(ConstBuffer buffer, std::error_code& ec) noex
 }
 
 std::size_t LocalStream::write_all(std::span<const ConstBuffer> buffers, std::error_code& ec) noexcept {
-    ec.clear();
+    detail::clear(ec);
     std::size_t total = 0;
     std::array<ConstBuffer, max_buffers_per_call> storage;
     for (BufferCursor<ConstBuffer> cursor(buffers); !cursor.done();) {
@@ -122,25 +136,18 @@ std::size_t LocalStream::send(ConstBuffer bytes, std::initializer_list<BorrowedH
     return send(bytes, std::span<const BorrowedHandle>(handles.begin(), handles.size()), ec);
 }
 
-std::size_t LocalStream::send(ConstBuffer bytes, std::span<const OwnedHandle> handles,
-                              std::error_code& ec) noexcept {
-    if (handles.size() > max_handles_per_message) {
-        ec = errc::too_many_handles;
-        return 0;
-    }
-    std::array<BorrowedHandle, max_handles_per_message> borrowed;
-    std::copy(handles.begin(), handles.end(), borrowed.begin());
-    return send(bytes, std::span<const BorrowedHandle>(borrowed.data(), handles.size()), ec);
-}
 
 // --- throwing forms -----------------------------------------------------------
 
 namespace {
+// The success path costs one branch: the socket name is looked up only to
+// build the message of an error.
 template <class F>
 auto or_throw(const LocalStream& stream, std::string_view operation, F&& call) {
-    std::error_code ec;
+    std::error_code ec = detail::no_error();
     auto result = call(ec);
-    detail::throw_if_error(ec, operation, stream.name());
+    if (ec) [[unlikely]]
+        detail::throw_operation_error(ec, operation, stream.name());
     return result;
 }
 } // namespace
@@ -205,11 +212,13 @@ std::size_t LocalStream::send(ConstBuffer bytes, std::span<const OwnedHandle> ha
 }
 
 std::size_t LocalStream::receive(MutableBuffer buffer, std::vector<OwnedHandle>& handles) {
-    std::error_code ec;
+    std::error_code ec = detail::no_error();
     const std::size_t n = receive(buffer, handles, ec);
-    if (ec == errc::handles_truncated)
-        throw HandlesTruncatedError(n, detail::describe_operation("receive", name()).c_str());
-    detail::throw_if_error(ec, "receive", name());
+    if (ec) [[unlikely]] {
+        if (ec == errc::handles_truncated)
+            throw HandlesTruncatedError(n, detail::describe_operation("receive", name()).c_str());
+        detail::throw_operation_error(ec, "receive", name());
+    }
     return n;
 }
 

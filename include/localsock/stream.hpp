@@ -155,6 +155,8 @@ public:
 private:
     explicit LocalStream(std::unique_ptr<Impl> impl) noexcept;
     friend class LocalListener;
+    template <class Handle>
+    std::size_t send_handles(ConstBuffer bytes, std::span<const Handle> handles, std::error_code& ec) noexcept;
 
     std::unique_ptr<Impl> impl_;
 };

@@ -7,18 +7,6 @@
 namespace localsock::posix {
 namespace {
 
-#if defined(MSG_NOSIGNAL)
-constexpr int no_sigpipe_flag = MSG_NOSIGNAL;
-#else
-constexpr int no_sigpipe_flag = 0; // SO_NOSIGPIPE is set on the socket instead
-#endif
-
-#if defined(MSG_CMSG_CLOEXEC)
-constexpr int cloexec_receive_flag = MSG_CMSG_CLOEXEC;
-#else
-constexpr int cloexec_receive_flag = 0;
-#endif
-
 // Per-socket SIGPIPE suppression for platforms without MSG_NOSIGNAL (macOS).
 bool suppress_sigpipe(int fd, std::error_code& ec) noexcept {
 #if !defined(MSG_NOSIGNAL) && defined(SO_NOSIGPIPE)
@@ -94,22 +82,6 @@ OwnedHandle accept_connection(int listener, std::error_code& ec) noexcept {
 
 bool adopt_descriptor(int fd, std::error_code& ec) noexcept {
     return set_cloexec(fd, ec) && suppress_sigpipe(fd, ec);
-}
-
-ssize_t receive_message(int fd, msghdr& message) noexcept {
-    return retry_on_eintr([&] { return ::recvmsg(fd, &message, cloexec_receive_flag); });
-}
-
-ssize_t send_message(int fd, const msghdr& message) noexcept {
-    return retry_on_eintr([&] { return ::sendmsg(fd, &message, no_sigpipe_flag); });
-}
-
-ssize_t send_bytes(int fd, const void* data, std::size_t size) noexcept {
-    return retry_on_eintr([&] { return ::send(fd, data, size, no_sigpipe_flag); });
-}
-
-ssize_t receive_bytes(int fd, void* data, std::size_t size) noexcept {
-    return retry_on_eintr([&] { return ::recv(fd, data, size, 0); });
 }
 
 bool set_cloexec(int fd, std::error_code& ec) noexcept {

@@ -40,20 +40,35 @@ OwnedHandle accept_connection(int listener, std::error_code& ec) noexcept;
 // Makes an adopted descriptor follow the discipline (close-on-exec, no SIGPIPE).
 bool adopt_descriptor(int fd, std::error_code& ec) noexcept;
 
+#if defined(MSG_NOSIGNAL)
+inline constexpr int no_sigpipe_flag = MSG_NOSIGNAL;
+#else
+inline constexpr int no_sigpipe_flag = 0; // SO_NOSIGPIPE is set on the socket instead
+#endif
+
 // recvmsg with close-on-exec for every received descriptor where the kernel
 // can do it atomically. When it cannot (received_descriptors_need_cloexec),
 // the caller sets FD_CLOEXEC on each one with set_cloexec.
-ssize_t receive_message(int fd, msghdr& message) noexcept;
-inline constexpr bool received_descriptors_need_cloexec =
 #if defined(MSG_CMSG_CLOEXEC)
-    false;
+inline constexpr int cloexec_receive_flag = MSG_CMSG_CLOEXEC;
 #else
-    true;
+inline constexpr int cloexec_receive_flag = 0;
 #endif
+inline constexpr bool received_descriptors_need_cloexec = cloexec_receive_flag == 0;
 
-ssize_t send_message(int fd, const msghdr& message) noexcept; // sendmsg, no SIGPIPE
-ssize_t send_bytes(int fd, const void* data, std::size_t size) noexcept; // send, no SIGPIPE
-ssize_t receive_bytes(int fd, void* data, std::size_t size) noexcept; // recv
+// The per-message calls, inline: they are on every read and write.
+inline ssize_t receive_message(int fd, msghdr& message) noexcept {
+    return retry_on_eintr([&] { return ::recvmsg(fd, &message, cloexec_receive_flag); });
+}
+inline ssize_t send_message(int fd, const msghdr& message) noexcept { // sendmsg, no SIGPIPE
+    return retry_on_eintr([&] { return ::sendmsg(fd, &message, no_sigpipe_flag); });
+}
+inline ssize_t send_bytes(int fd, const void* data, std::size_t size) noexcept { // send, no SIGPIPE
+    return retry_on_eintr([&] { return ::send(fd, data, size, no_sigpipe_flag); });
+}
+inline ssize_t receive_bytes(int fd, void* data, std::size_t size) noexcept { // recv
+    return retry_on_eintr([&] { return ::recv(fd, data, size, 0); });
+}
 
 // getsockopt into a value of the option's own type.
 template <class T>

@@ -1,9 +1,11 @@
 // LocalStream::send / receive on POSIX: descriptors as SCM_RIGHTS ancillary data.
 #include "descriptor.hpp"
 #include "stream_impl.hpp"
+#include "../operation_error.hpp"
 
 #include <localsock/error.hpp>
 
+#include <algorithm>
 #include <cstring>
 #include <new>
 
@@ -24,77 +26,112 @@ union ControlBuffer {
     unsigned char bytes[control_space(max_handles_per_message)];
 };
 
-// Every descriptor one recvmsg installed in this process, owned from the
-// moment the call returns: whatever happens next, they are either handed to
-// the caller or closed here.
+// Every descriptor one recvmsg installed in this process, read in place from
+// the control buffer and owned from the moment the call returns: whatever
+// happens next, they are either handed to the caller or closed here.
 class ArrivedDescriptors {
 public:
-    // Walks every control message, bounded by msg_controllen (some kernels
-    // report an untruncated cmsg_len), collecting SCM_RIGHTS payloads.
-    explicit ArrivedDescriptors(const msghdr& message) noexcept {
-        if (message.msg_control == nullptr)
-            return;
-        const auto* end = static_cast<const unsigned char*>(message.msg_control) + message.msg_controllen;
-        for (const cmsghdr* c = CMSG_FIRSTHDR(&message); c != nullptr;
-             c = CMSG_NXTHDR(const_cast<msghdr*>(&message), const_cast<cmsghdr*>(c))) {
-            if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS || c->cmsg_len < CMSG_LEN(0))
-                continue;
-            const unsigned char* data = CMSG_DATA(c);
-            std::size_t payload = c->cmsg_len - CMSG_LEN(0);
-            if (data + payload > end)
-                payload = static_cast<std::size_t>(end - data);
-            for (std::size_t offset = 0; offset + sizeof(int) <= payload && count_ < capacity; offset += sizeof(int))
-                std::memcpy(&fds_[count_++], data + offset, sizeof(int));
-        }
+    explicit ArrivedDescriptors(const msghdr& message) noexcept : message_(message) {
+        walk([this](const unsigned char* data, std::size_t count) {
+            if (first_ == nullptr) {
+                first_ = data;
+                first_count_ = count;
+            } else {
+                more_ = true; // not on Linux, which sends one SCM_RIGHTS per recvmsg
+            }
+            count_ += count;
+        });
     }
     ArrivedDescriptors(const ArrivedDescriptors&) = delete;
     ArrivedDescriptors& operator=(const ArrivedDescriptors&) = delete;
     ~ArrivedDescriptors() {
-        for (std::size_t i = 0; i < count_; ++i)
-            detail::close_native_handle(fds_[i]);
+        if (!handed_over_)
+            for_each([](int fd) { detail::close_native_handle(fd); });
     }
 
     std::size_t size() const noexcept { return count_; }
 
     bool make_cloexec(std::error_code& ec) noexcept {
-        for (std::size_t i = 0; i < count_; ++i)
-            if (!posix::set_cloexec(fds_[i], ec))
-                return false;
-        return true;
+        for_each([&](int fd) {
+            if (!ec)
+                posix::set_cloexec(fd, ec);
+        });
+        return !ec;
     }
 
-    // Moves every descriptor into `out`, or none (and keeps them to close)
+    // Appends every descriptor to `out`, or none (and keeps them to close)
     // if `out` cannot grow.
     bool hand_over(std::vector<OwnedHandle>& out, std::error_code& ec) noexcept {
-        try {
-            out.reserve(out.size() + count_);
-        } catch (const std::bad_alloc&) {
-            ec = std::make_error_code(std::errc::not_enough_memory);
-            return false;
-        } catch (const std::length_error&) {
-            ec = std::make_error_code(std::errc::not_enough_memory);
-            return false;
+        if (out.capacity() - out.size() < count_) {
+            try {
+                out.reserve(out.size() + count_);
+            } catch (const std::exception&) {
+                ec = std::make_error_code(std::errc::not_enough_memory);
+                return false;
+            }
         }
-        for (std::size_t i = 0; i < count_; ++i)
-            out.emplace_back(fds_[i]); // cannot throw after reserve
-        count_ = 0;
+        for_each([&](int fd) { out.emplace_back(fd); }); // cannot throw: capacity is there
+        handed_over_ = true;
         return true;
     }
 
 private:
-    static constexpr std::size_t capacity = sizeof(ControlBuffer) / sizeof(int);
-    int fds_[capacity];
+    // Calls visit(data, count) for the descriptor array of every SCM_RIGHTS
+    // message, bounded by msg_controllen (some kernels report an untruncated
+    // cmsg_len). Every control message is walked: FreeBSD can add SCM_CREDS.
+    template <class Visit>
+    void walk(Visit visit) const noexcept {
+        if (message_.msg_controllen == 0)
+            return;
+        const auto* end = static_cast<const unsigned char*>(message_.msg_control) + message_.msg_controllen;
+        for (const cmsghdr* c = CMSG_FIRSTHDR(&message_); c != nullptr;
+             c = CMSG_NXTHDR(const_cast<msghdr*>(&message_), const_cast<cmsghdr*>(c))) {
+            if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS || c->cmsg_len < CMSG_LEN(0))
+                continue;
+            const unsigned char* data = CMSG_DATA(c);
+            const std::size_t payload = std::min<std::size_t>(c->cmsg_len - CMSG_LEN(0), end - data);
+            visit(data, payload / sizeof(int));
+        }
+    }
+
+    template <class Visit>
+    static void visit_array(const unsigned char* data, std::size_t count, Visit& visit) noexcept {
+        for (std::size_t i = 0; i < count; ++i) {
+            int fd;
+            std::memcpy(&fd, data + i * sizeof(int), sizeof fd);
+            visit(fd);
+        }
+    }
+
+    // Visits every descriptor; the common single array without walking again.
+    template <class Visit>
+    void for_each(Visit visit) const noexcept {
+        if (!more_) {
+            visit_array(first_, first_count_, visit);
+            return;
+        }
+        walk([&](const unsigned char* data, std::size_t count) { visit_array(data, count, visit); });
+    }
+
+    const msghdr& message_;
+    const unsigned char* first_ = nullptr;
+    std::size_t first_count_ = 0;
     std::size_t count_ = 0;
+    bool more_ = false;
+    bool handed_over_ = false;
 };
 
 } // namespace
 
-std::size_t LocalStream::send(ConstBuffer bytes, std::span<const BorrowedHandle> handles,
-                              std::error_code& ec) noexcept {
-    ec.clear();
+// Lent or owned, a handle is one descriptor: one body serves both spans
+// without copying them into a common type first.
+template <class Handle>
+std::size_t LocalStream::send_handles(ConstBuffer bytes, std::span<const Handle> handles,
+                                      std::error_code& ec) noexcept {
+    detail::clear(ec);
     if (handles.empty())
         return write_all(bytes, ec);
-    if (!is_open()) {
+    if (!posix::is_open(impl_.get())) {
         ec = posix::not_open();
         return 0;
     }
@@ -113,7 +150,10 @@ std::size_t LocalStream::send(ConstBuffer bytes, std::span<const BorrowedHandle>
 
     ControlBuffer control;
     const std::size_t payload = sizeof(int) * handles.size();
-    std::memset(control.bytes, 0, control_space(handles.size()));
+    // The kernel reads cmsg_len bytes; only the alignment padding after them
+    // (at most the last 8 bytes) is left to initialise, with one fixed store.
+    static_assert(control_space(1) - CMSG_LEN(sizeof(int)) <= 8);
+    std::memset(control.bytes + control_space(handles.size()) - 8, 0, 8);
     iovec data{const_cast<void*>(bytes.data()), bytes.size()};
     msghdr message{};
     message.msg_iov = &data;
@@ -125,7 +165,7 @@ std::size_t LocalStream::send(ConstBuffer bytes, std::span<const BorrowedHandle>
     header->cmsg_type = SCM_RIGHTS;
     header->cmsg_len = CMSG_LEN(payload);
     unsigned char* out = CMSG_DATA(header);
-    for (const BorrowedHandle handle : handles) {
+    for (const Handle& handle : handles) {
         const int fd = handle.get();
         std::memcpy(out, &fd, sizeof fd);
         out += sizeof fd;
@@ -141,10 +181,20 @@ std::size_t LocalStream::send(ConstBuffer bytes, std::span<const BorrowedHandle>
     return sent + write_all(ConstBuffer(rest, bytes.size() - sent), ec);
 }
 
+std::size_t LocalStream::send(ConstBuffer bytes, std::span<const BorrowedHandle> handles,
+                              std::error_code& ec) noexcept {
+    return send_handles(bytes, handles, ec);
+}
+
+std::size_t LocalStream::send(ConstBuffer bytes, std::span<const OwnedHandle> handles,
+                              std::error_code& ec) noexcept {
+    return send_handles(bytes, handles, ec);
+}
+
 std::size_t LocalStream::receive(MutableBuffer buffer, std::vector<OwnedHandle>& handles,
                                  std::error_code& ec) noexcept {
-    ec.clear();
-    if (!is_open()) {
+    detail::clear(ec);
+    if (!posix::is_open(impl_.get())) {
         ec = posix::not_open();
         return 0;
     }

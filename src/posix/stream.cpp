@@ -2,6 +2,7 @@
 #include "address.hpp"
 #include "descriptor.hpp"
 #include "stream_impl.hpp"
+#include "../operation_error.hpp"
 
 #include <localsock/error.hpp>
 
@@ -98,7 +99,7 @@ const LocalSocketName& LocalStream::name() const noexcept {
 
 LocalStream LocalStream::connect(const LocalSocketName& name, const ConnectOptions& options,
                                  std::error_code& ec) noexcept {
-    ec.clear();
+    detail::clear(ec);
     if (name.empty()) {
         ec = errc::empty_name;
         return {};
@@ -121,7 +122,7 @@ LocalStream LocalStream::connect(const LocalSocketName& name, const ConnectOptio
 }
 
 std::pair<LocalStream, LocalStream> LocalStream::pair(std::error_code& ec) noexcept {
-    ec.clear();
+    detail::clear(ec);
     OwnedHandle first, second;
     if (!posix::open_socket_pair(SOCK_STREAM, first, second, ec))
         return {};
@@ -133,7 +134,7 @@ std::pair<LocalStream, LocalStream> LocalStream::pair(std::error_code& ec) noexc
 }
 
 LocalStream LocalStream::adopt(OwnedHandle handle, std::error_code& ec) noexcept {
-    ec.clear();
+    detail::clear(ec);
     const int fd = handle.get();
     int type = 0;
     socklen_t type_length = sizeof type;
@@ -154,32 +155,32 @@ LocalStream LocalStream::adopt(OwnedHandle handle, std::error_code& ec) noexcept
 }
 
 std::size_t LocalStream::read_some(MutableBuffer buffer, std::error_code& ec) noexcept {
-    ec.clear();
-    if (buffer.size() == 0 && is_open())
+    detail::clear(ec);
+    if (buffer.size() == 0 && posix::is_open(impl_.get()))
         return 0; // recv would say 0, which means end of stream
     return posix::transfer(impl_.get(), ec,
                            [&](int fd) { return posix::receive_bytes(fd, buffer.data(), buffer.size()); });
 }
 
 std::size_t LocalStream::read_some(std::span<const MutableBuffer> buffers, std::error_code& ec) noexcept {
-    ec.clear();
+    detail::clear(ec);
     std::array<iovec, max_iovecs> iov;
     msghdr message{};
     message.msg_iov = iov.data();
     message.msg_iovlen = to_iovecs(buffers, iov);
-    if (message.msg_iovlen == 0 && is_open())
+    if (message.msg_iovlen == 0 && posix::is_open(impl_.get()))
         return 0; // recvmsg would say 0, which means end of stream
     return posix::transfer(impl_.get(), ec, [&](int fd) { return posix::receive_message(fd, message); });
 }
 
 std::size_t LocalStream::write_some(ConstBuffer buffer, std::error_code& ec) noexcept {
-    ec.clear();
+    detail::clear(ec);
     return posix::transfer(impl_.get(), ec,
                            [&](int fd) { return posix::send_bytes(fd, buffer.data(), buffer.size()); });
 }
 
 std::size_t LocalStream::write_some(std::span<const ConstBuffer> buffers, std::error_code& ec) noexcept {
-    ec.clear();
+    detail::clear(ec);
     std::array<iovec, max_iovecs> iov;
     msghdr message{};
     message.msg_iov = iov.data();
@@ -188,8 +189,8 @@ std::size_t LocalStream::write_some(std::span<const ConstBuffer> buffers, std::e
 }
 
 void LocalStream::shutdown(Shutdown how, std::error_code& ec) noexcept {
-    ec.clear();
-    if (!is_open()) {
+    detail::clear(ec);
+    if (!posix::is_open(impl_.get())) {
         ec = posix::not_open();
         return;
     }
@@ -199,7 +200,7 @@ void LocalStream::shutdown(Shutdown how, std::error_code& ec) noexcept {
 }
 
 void LocalStream::set_read_timeout(std::chrono::milliseconds timeout, std::error_code& ec) noexcept {
-    ec.clear();
+    detail::clear(ec);
     if (!is_open())
         ec = posix::not_open();
     else
@@ -207,7 +208,7 @@ void LocalStream::set_read_timeout(std::chrono::milliseconds timeout, std::error
 }
 
 void LocalStream::set_write_timeout(std::chrono::milliseconds timeout, std::error_code& ec) noexcept {
-    ec.clear();
+    detail::clear(ec);
     if (!is_open())
         ec = posix::not_open();
     else
@@ -215,7 +216,7 @@ void LocalStream::set_write_timeout(std::chrono::milliseconds timeout, std::erro
 }
 
 void LocalStream::set_nonblocking(bool nonblocking, std::error_code& ec) noexcept {
-    ec.clear();
+    detail::clear(ec);
     if (!is_open())
         ec = posix::not_open();
     else if (posix::set_nonblocking(impl_->fd(), nonblocking, ec))
@@ -227,7 +228,7 @@ std::size_t LocalStream::max_handles_per_receive() const noexcept {
 }
 
 void LocalStream::set_max_handles_per_receive(std::size_t limit, std::error_code& ec) noexcept {
-    ec.clear();
+    detail::clear(ec);
     if (!is_open())
         ec = posix::not_open();
     else if (limit > max_handles_per_message)

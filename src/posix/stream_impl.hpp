@@ -31,11 +31,14 @@ namespace posix {
 
 inline std::error_code not_open() noexcept { return std::make_error_code(std::errc::bad_file_descriptor); }
 
+// LocalStream::is_open() without a call into the exported member.
+inline bool is_open(const LocalStream::Impl* impl) noexcept { return impl != nullptr && impl->socket.valid(); }
+
 // One I/O system call on a stream: checks the stream is open, makes the call
 // with its descriptor, and maps a failure to the portable condition.
 template <class Call>
 std::size_t transfer(LocalStream::Impl* impl, std::error_code& ec, Call call) noexcept {
-    if (impl == nullptr || !impl->socket.valid()) {
+    if (!is_open(impl)) {
         ec = not_open();
         return 0;
     }

@@ -1,6 +1,7 @@
 // LocalStream::send / receive on Windows: handles are duplicated into the
 // peer process and their values travel in the frame header.
 #include "stream_impl.hpp"
+#include "../operation_error.hpp"
 
 #include <localsock/error.hpp>
 
@@ -35,9 +36,12 @@ void close_remote(HANDLE peer, const std::uint64_t* values, std::size_t count) n
 
 } // namespace
 
-std::size_t LocalStream::send(ConstBuffer bytes, std::span<const BorrowedHandle> handles,
-                              std::error_code& ec) noexcept {
-    ec.clear();
+// Lent or owned, a handle is one HANDLE: one body serves both spans
+// without copying them into a common type first.
+template <class Handle>
+std::size_t LocalStream::send_handles(ConstBuffer bytes, std::span<const Handle> handles,
+                                      std::error_code& ec) noexcept {
+    detail::clear(ec);
     if (handles.empty())
         return write_all(bytes, ec);
     if (!is_open()) {
@@ -53,7 +57,7 @@ std::size_t LocalStream::send(ConstBuffer bytes, std::span<const BorrowedHandle>
         ec = errc::too_many_handles;
         return 0;
     }
-    for (const BorrowedHandle handle : handles) {
+    for (const Handle& handle : handles) {
         // INVALID_HANDLE_VALUE doubles as the current-process pseudo handle.
         if (!handle.valid() || handle.get() == nullptr) {
             ec = std::make_error_code(std::errc::bad_file_descriptor);
@@ -111,9 +115,19 @@ std::size_t LocalStream::send(ConstBuffer bytes, std::span<const BorrowedHandle>
     return done + write_all(ConstBuffer(rest, bytes.size() - done), ec);
 }
 
+std::size_t LocalStream::send(ConstBuffer bytes, std::span<const BorrowedHandle> handles,
+                              std::error_code& ec) noexcept {
+    return send_handles(bytes, handles, ec);
+}
+
+std::size_t LocalStream::send(ConstBuffer bytes, std::span<const OwnedHandle> handles,
+                              std::error_code& ec) noexcept {
+    return send_handles(bytes, handles, ec);
+}
+
 std::size_t LocalStream::receive(MutableBuffer buffer, std::vector<OwnedHandle>& handles,
                                  std::error_code& ec) noexcept {
-    ec.clear();
+    detail::clear(ec);
     if (!is_open()) {
         ec = win32::not_open();
         return 0;

@@ -2,6 +2,7 @@
 // framing that lets a byte stream carry handles.
 #include "security.hpp"
 #include "stream_impl.hpp"
+#include "../operation_error.hpp"
 
 #include <localsock/error.hpp>
 
@@ -345,7 +346,7 @@ const LocalSocketName& LocalStream::name() const noexcept {
 
 LocalStream LocalStream::connect(const LocalSocketName& name, const ConnectOptions& options,
                                  std::error_code& ec) noexcept {
-    ec.clear();
+    detail::clear(ec);
     if (name.empty()) {
         ec = errc::empty_name;
         return {};
@@ -386,7 +387,7 @@ LocalStream LocalStream::connect(const LocalSocketName& name, const ConnectOptio
 }
 
 std::pair<LocalStream, LocalStream> LocalStream::pair(std::error_code& ec) noexcept {
-    ec.clear();
+    detail::clear(ec);
     try {
         const std::wstring path = L"\\\\.\\pipe\\localsock-pair-" + std::to_wstring(::GetCurrentProcessId()) + L"-" +
                                   std::to_wstring(win32::pair_counter++) + L"-" +
@@ -440,7 +441,7 @@ LocalStream LocalStream::adopt(OwnedHandle handle, std::error_code& ec) noexcept
 }
 
 std::size_t LocalStream::read_some(MutableBuffer buffer, std::error_code& ec) noexcept {
-    ec.clear();
+    detail::clear(ec);
     if (!is_open()) {
         ec = win32::not_open();
         return 0;
@@ -458,14 +459,14 @@ std::size_t LocalStream::read_some(std::span<const MutableBuffer> buffers, std::
     for (const MutableBuffer& b : buffers)
         if (b.size() > 0)
             return read_some(b, ec);
-    ec.clear();
+    detail::clear(ec);
     if (!is_open())
         ec = win32::not_open();
     return 0;
 }
 
 std::size_t LocalStream::write_some(ConstBuffer buffer, std::error_code& ec) noexcept {
-    ec.clear();
+    detail::clear(ec);
     if (!is_open()) {
         ec = win32::not_open();
         return 0;
@@ -485,14 +486,14 @@ std::size_t LocalStream::write_some(std::span<const ConstBuffer> buffers, std::e
     for (const ConstBuffer& b : buffers)
         if (b.size() > 0)
             return write_some(b, ec);
-    ec.clear();
+    detail::clear(ec);
     if (!is_open())
         ec = win32::not_open();
     return 0;
 }
 
 void LocalStream::shutdown(Shutdown how, std::error_code& ec) noexcept {
-    ec.clear();
+    detail::clear(ec);
     if (!is_open()) {
         ec = win32::not_open();
         return;
@@ -521,7 +522,7 @@ void LocalStream::shutdown(Shutdown how, std::error_code& ec) noexcept {
 }
 
 void LocalStream::set_read_timeout(std::chrono::milliseconds timeout, std::error_code& ec) noexcept {
-    ec.clear();
+    detail::clear(ec);
     if (!is_open())
         ec = win32::not_open();
     else if (timeout.count() < 0)
@@ -531,7 +532,7 @@ void LocalStream::set_read_timeout(std::chrono::milliseconds timeout, std::error
 }
 
 void LocalStream::set_write_timeout(std::chrono::milliseconds timeout, std::error_code& ec) noexcept {
-    ec.clear();
+    detail::clear(ec);
     if (!is_open())
         ec = win32::not_open();
     else if (timeout.count() < 0)
@@ -541,7 +542,7 @@ void LocalStream::set_write_timeout(std::chrono::milliseconds timeout, std::erro
 }
 
 void LocalStream::set_nonblocking(bool nonblocking, std::error_code& ec) noexcept {
-    ec.clear();
+    detail::clear(ec);
     if (!is_open())
         ec = win32::not_open();
     else
@@ -553,7 +554,7 @@ std::size_t LocalStream::max_handles_per_receive() const noexcept {
 }
 
 void LocalStream::set_max_handles_per_receive(std::size_t limit, std::error_code& ec) noexcept {
-    ec.clear();
+    detail::clear(ec);
     if (!is_open())
         ec = win32::not_open();
     else if (limit > max_handles_per_message)

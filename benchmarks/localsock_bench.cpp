@@ -1,0 +1,136 @@
+// Contender "localsock": the same workloads through the library.
+#include "harness.hpp"
+#include "platform.hpp"
+
+#include <localsock/localsock.hpp>
+
+#include <thread>
+
+namespace bench {
+
+const char* const contender_name = "localsock";
+
+bool supports(Workload) { return true; }
+
+namespace {
+
+using namespace localsock;
+
+LocalSocketName name_of(const Options& o) { return LocalSocketName::parse(o.name); }
+
+LocalStream connect_to(const LocalSocketName& name) {
+    std::error_code ec;
+    for (int attempt = 0; attempt < 5000; ++attempt) {
+        LocalStream stream = LocalStream::connect(name, ec);
+        if (!ec)
+            return stream;
+        std::this_thread::sleep_for(std::chrono::milliseconds(1)); // the server is starting
+    }
+    throw std::system_error(ec, "connect " + name.to_string());
+}
+
+} // namespace
+
+void run_server(const Options& o) {
+    LocalListener listener = LocalListener::bind(name_of(o), {.reclaim_stale = true});
+    if (o.workload == Workload::connect) {
+        for (std::uint64_t i = 0; i < o.count; ++i)
+            (void)listener.accept();
+        return;
+    }
+    LocalStream client = listener.accept();
+    std::vector<std::byte> buffer(std::max(read_buffer_bytes, o.size));
+    switch (o.workload) {
+    case Workload::throughput:
+        for (std::uint64_t total = 0; total < o.throughput_bytes();) {
+            const std::size_t n = client.read_some(localsock::buffer(buffer));
+            if (n == 0)
+                fail("end of stream");
+            total += n;
+        }
+        client.write_all("k");
+        break;
+    case Workload::pingpong:
+        for (std::uint64_t i = 0; i < o.count; ++i) {
+            client.read_exact(MutableBuffer(buffer.data(), pingpong_bytes));
+            client.write_all(ConstBuffer(buffer.data(), pingpong_bytes));
+        }
+        break;
+    case Workload::handles1:
+    case Workload::handles64: {
+        std::vector<OwnedHandle> received;
+        received.reserve(64);
+        for (std::uint64_t i = 0; i < o.count; ++i) {
+            if (client.receive(MutableBuffer(buffer.data(), handle_message_bytes), received) != handle_message_bytes ||
+                received.size() != o.handles_per_message())
+                fail("receive");
+            received.clear(); // closes every handle
+        }
+        client.write_all("k");
+        break;
+    }
+    case Workload::connect: break;
+    }
+}
+
+Result run_client(const Options& o) {
+    Result r;
+    const LocalSocketName name = name_of(o);
+    if (o.workload == Workload::connect) {
+        (void)connect_to(name); // the first cycle waits for the server; time the rest
+        const auto start = Clock::now();
+        std::byte eof;
+        for (std::uint64_t i = 1; i < o.count; ++i) {
+            LocalStream stream = LocalStream::connect(name);
+            if (stream.read_some(MutableBuffer(&eof, 1)) != 0) // the server accepted and closed
+                fail("expected end of stream");
+        }
+        r.seconds = seconds_since(start);
+        r.operations = o.count - 1;
+        return r;
+    }
+    LocalStream stream = connect_to(name);
+    char ack;
+    switch (o.workload) {
+    case Workload::throughput: {
+        const std::vector<char> chunk(o.size, 'x');
+        const auto start = Clock::now();
+        for (std::uint64_t sent = 0; sent < o.throughput_bytes(); sent += o.size)
+            stream.write_all(buffer(chunk));
+        stream.read_exact(MutableBuffer(&ack, 1));
+        r.seconds = seconds_since(start);
+        r.operations = o.throughput_bytes();
+        break;
+    }
+    case Workload::pingpong: {
+        char message[pingpong_bytes] = {};
+        r.latencies.resize(o.count);
+        const auto start = Clock::now();
+        for (std::uint64_t i = 0; i < o.count; ++i) {
+            const auto t0 = Clock::now();
+            stream.write_all(ConstBuffer(message, sizeof message));
+            stream.read_exact(MutableBuffer(message, sizeof message));
+            r.latencies[i] = seconds_since(t0);
+        }
+        r.seconds = seconds_since(start);
+        r.operations = o.count;
+        break;
+    }
+    case Workload::handles1:
+    case Workload::handles64: {
+        const std::vector<OwnedHandle> handles = handles_to_send(o.handles_per_message());
+        char message[handle_message_bytes] = {};
+        const auto start = Clock::now();
+        for (std::uint64_t i = 0; i < o.count; ++i)
+            stream.send(ConstBuffer(message, sizeof message), handles);
+        stream.read_exact(MutableBuffer(&ack, 1));
+        r.seconds = seconds_since(start);
+        r.operations = o.count;
+        break;
+    }
+    case Workload::connect: break;
+    }
+    return r;
+}
+
+} // namespace bench

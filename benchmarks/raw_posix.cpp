@@ -1,0 +1,218 @@
+// Contender "raw": hand-written POSIX calls, the floor every other contender
+// is measured against: socket/bind/listen/accept4/connect, read/write,
+// sendmsg/recvmsg with SCM_RIGHTS.
+#include "harness.hpp"
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <string>
+#include <thread>
+
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+namespace bench {
+
+const char* const contender_name = "raw";
+
+bool supports(Workload) { return true; }
+
+namespace {
+
+sockaddr_un address_of(const std::string& path) {
+    sockaddr_un a{};
+    a.sun_family = AF_UNIX;
+    std::strncpy(a.sun_path, path.c_str(), sizeof a.sun_path - 1);
+    return a;
+}
+
+void read_exact(int fd, void* data, std::size_t size) {
+    auto* p = static_cast<char*>(data);
+    while (size > 0) {
+        const ssize_t n = ::read(fd, p, size);
+        if (n <= 0)
+            fail("read");
+        p += n;
+        size -= static_cast<std::size_t>(n);
+    }
+}
+
+void write_all(int fd, const void* data, std::size_t size) {
+    const auto* p = static_cast<const char*>(data);
+    while (size > 0) {
+        const ssize_t n = ::write(fd, p, size);
+        if (n <= 0)
+            fail("write");
+        p += n;
+        size -= static_cast<std::size_t>(n);
+    }
+}
+
+int connect_to(const std::string& path) {
+    const sockaddr_un a = address_of(path);
+    for (int attempt = 0; attempt < 5000; ++attempt) {
+        const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (::connect(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0)
+            return fd;
+        ::close(fd);
+        std::this_thread::sleep_for(std::chrono::milliseconds(1)); // the server is starting
+    }
+    fail("connect " + path);
+}
+
+// One message of 8 bytes carrying `count` descriptors.
+void send_with(int fd, const int* fds, std::size_t count) {
+    char data[handle_message_bytes] = {};
+    iovec iov{data, sizeof data};
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * 64)];
+    msghdr m{};
+    m.msg_iov = &iov;
+    m.msg_iovlen = 1;
+    m.msg_control = control;
+    m.msg_controllen = CMSG_SPACE(sizeof(int) * count);
+    cmsghdr* c = CMSG_FIRSTHDR(&m);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int) * count);
+    std::memcpy(CMSG_DATA(c), fds, sizeof(int) * count);
+    if (::sendmsg(fd, &m, 0) != static_cast<ssize_t>(sizeof data))
+        fail("sendmsg");
+}
+
+void receive_and_close(int fd, std::size_t count) {
+    char data[handle_message_bytes];
+    iovec iov{data, sizeof data};
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * 64)];
+    msghdr m{};
+    m.msg_iov = &iov;
+    m.msg_iovlen = 1;
+    m.msg_control = control;
+    m.msg_controllen = CMSG_SPACE(sizeof(int) * count);
+    if (::recvmsg(fd, &m, MSG_CMSG_CLOEXEC) != static_cast<ssize_t>(sizeof data))
+        fail("recvmsg");
+    for (cmsghdr* c = CMSG_FIRSTHDR(&m); c != nullptr; c = CMSG_NXTHDR(&m, c)) {
+        const std::size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        for (std::size_t i = 0; i < n; ++i) {
+            int received;
+            std::memcpy(&received, CMSG_DATA(c) + i * sizeof(int), sizeof received);
+            ::close(received);
+        }
+    }
+}
+
+} // namespace
+
+void run_server(const Options& o) {
+    ::signal(SIGPIPE, SIG_IGN);
+    const int listener = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    const sockaddr_un a = address_of(o.name);
+    ::unlink(o.name.c_str());
+    if (::bind(listener, reinterpret_cast<const sockaddr*>(&a), sizeof a) != 0 || ::listen(listener, 128) != 0)
+        fail("bind " + o.name);
+    if (o.workload == Workload::connect) {
+        for (std::uint64_t i = 0; i < o.count; ++i)
+            ::close(::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC));
+    } else {
+        const int c = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+        std::vector<char> buffer(std::max(read_buffer_bytes, o.size));
+        switch (o.workload) {
+        case Workload::throughput:
+            for (std::uint64_t total = 0; total < o.throughput_bytes();) {
+                const ssize_t n = ::read(c, buffer.data(), buffer.size());
+                if (n <= 0)
+                    fail("read");
+                total += static_cast<std::uint64_t>(n);
+            }
+            write_all(c, "k", 1);
+            break;
+        case Workload::pingpong:
+            for (std::uint64_t i = 0; i < o.count; ++i) {
+                read_exact(c, buffer.data(), pingpong_bytes);
+                write_all(c, buffer.data(), pingpong_bytes);
+            }
+            break;
+        case Workload::handles1:
+        case Workload::handles64:
+            for (std::uint64_t i = 0; i < o.count; ++i)
+                receive_and_close(c, o.handles_per_message());
+            write_all(c, "k", 1);
+            break;
+        case Workload::connect: break;
+        }
+        ::close(c);
+    }
+    ::close(listener);
+    ::unlink(o.name.c_str());
+}
+
+Result run_client(const Options& o) {
+    ::signal(SIGPIPE, SIG_IGN);
+    Result r;
+    if (o.workload == Workload::connect) {
+        ::close(connect_to(o.name)); // the first cycle waits for the server; time the rest
+        const sockaddr_un a = address_of(o.name);
+        const auto start = Clock::now();
+        for (std::uint64_t i = 1; i < o.count; ++i) {
+            const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+            if (::connect(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a) != 0)
+                fail("connect");
+            char eof;
+            if (::read(fd, &eof, 1) != 0) // the server accepted and closed
+                fail("expected end of stream");
+            ::close(fd);
+        }
+        r.seconds = seconds_since(start);
+        r.operations = o.count - 1;
+        return r;
+    }
+    const int fd = connect_to(o.name);
+    char ack;
+    switch (o.workload) {
+    case Workload::throughput: {
+        const std::vector<char> chunk(o.size, 'x');
+        const auto start = Clock::now();
+        for (std::uint64_t sent = 0; sent < o.throughput_bytes(); sent += o.size)
+            write_all(fd, chunk.data(), chunk.size());
+        read_exact(fd, &ack, 1);
+        r.seconds = seconds_since(start);
+        r.operations = o.throughput_bytes();
+        break;
+    }
+    case Workload::pingpong: {
+        char message[pingpong_bytes] = {};
+        r.latencies.resize(o.count);
+        const auto start = Clock::now();
+        for (std::uint64_t i = 0; i < o.count; ++i) {
+            const auto t0 = Clock::now();
+            write_all(fd, message, sizeof message);
+            read_exact(fd, message, sizeof message);
+            r.latencies[i] = seconds_since(t0);
+        }
+        r.seconds = seconds_since(start);
+        r.operations = o.count;
+        break;
+    }
+    case Workload::handles1:
+    case Workload::handles64: {
+        int fds[64];
+        fds[0] = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+        for (std::size_t i = 1; i < o.handles_per_message(); ++i)
+            fds[i] = ::fcntl(fds[0], F_DUPFD_CLOEXEC, 0);
+        const auto start = Clock::now();
+        for (std::uint64_t i = 0; i < o.count; ++i)
+            send_with(fd, fds, o.handles_per_message());
+        read_exact(fd, &ack, 1);
+        r.seconds = seconds_since(start);
+        r.operations = o.count;
+        break;
+    }
+    case Workload::connect: break;
+    }
+    ::close(fd);
+    return r;
+}
+
+} // namespace bench

@@ -1,0 +1,221 @@
+#!/usr/bin/env python3
+"""Runs every benchmark contender side by side and reports ratios.
+
+Contenders run interleaved (a fresh random order for every round), several
+rounds each; the median of the rounds is reported, with each contender's ratio
+to the hand-written floor. Writes a markdown report and an SVG plot of
+throughput against write size.
+
+    benchmarks/run.py --build build-bench [--rounds 5] [--pin 0] [--report docs/performance.md]
+    benchmarks/run.py --build build-windows --wine [--report ...]   # Wine-relative figures only
+"""
+import argparse
+import json
+import os
+import platform
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+MiB = 1 << 20
+GiB = 1 << 30
+
+# (workload, write size, count): count is bytes for throughput, operations otherwise.
+TABLE_CONFIGS = [
+    ("throughput", 65536, GiB),
+    ("throughput", 4096, GiB),
+    ("pingpong", 0, 20000),
+    ("handles1", 0, 20000),
+    ("handles64", 0, 2000),
+    ("connect", 0, 5000),
+]
+PLOT_ONLY_CONFIGS = [
+    ("throughput", 1024, 256 * MiB),
+    ("throughput", 16384, GiB),
+]
+LABELS = {
+    "throughput": "stream throughput, {size} writes (MiB/s)",
+    "pingpong": "ping-pong, 64 bytes (round trips/s)",
+    "handles1": "handle passing, 1 handle + 8 bytes (messages/s)",
+    "handles64": "handle passing, 64 handles (messages/s)",
+    "connect": "connect/accept/close, filesystem name (cycles/s)",
+}
+
+
+def human_size(n):
+    return f"{n // 1024} KiB" if n >= 1024 else f"{n} B"
+
+
+def label(workload, size):
+    return LABELS[workload].format(size=human_size(size))
+
+
+def run_pair(program, workload, size, count, name, pin, wine):
+    args = [workload, name, "--size", str(size), "--count", str(count)]
+    prefix = ["taskset", "-c", str(pin)] if pin is not None else []
+    runner = ["wine"] if wine else []
+    env = dict(os.environ)
+    server = subprocess.Popen(prefix + runner + [program, "server"] + args, stdout=subprocess.DEVNULL,
+                              stdin=subprocess.DEVNULL, env=env)
+    try:
+        out = subprocess.run(prefix + runner + [program, "client"] + args, capture_output=True, text=True,
+                             stdin=subprocess.DEVNULL, timeout=120, env=env)
+        server.wait(timeout=60)
+    finally:
+        if server.poll() is None:
+            server.kill()
+    if out.returncode != 0 or server.returncode != 0:
+        sys.exit(f"{program} {workload}: failed ({out.returncode}/{server.returncode}): {out.stderr.strip()}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--build", required=True, help="a build directory with -Dbenchmarks=enabled")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--pin", type=int, help="pin client and server to this CPU (steadier figures)")
+    parser.add_argument("--wine", action="store_true", help="Windows binaries under Wine")
+    parser.add_argument("--quick", action="store_true", help="small counts: a smoke test, not a measurement")
+    parser.add_argument("--report", help="write the markdown report here")
+    parser.add_argument("--plot", help="write the SVG plot here (needs gnuplot)")
+    parser.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
+    args = parser.parse_args()
+
+    exe = ".exe" if args.wine else ""
+    floor = "win32raw" if args.wine else "raw"
+    names = [floor, "localsock"] + ([] if args.wine else ["libuv", "asio"])
+    programs = {n: os.path.join(args.build, "benchmarks", f"bench-{n}{exe}") for n in names}
+    programs = {n: p for n, p in programs.items() if os.path.exists(p)}
+    if floor not in programs or "localsock" not in programs:
+        sys.exit(f"no benchmark programs in {args.build}/benchmarks (configure with -Dbenchmarks=enabled)")
+
+    configs = TABLE_CONFIGS + PLOT_ONLY_CONFIGS
+    if args.quick:
+        configs = [(w, s, max(1, c // 256)) for w, s, c in configs]
+    results = {}  # (contender, workload, size) -> list of JSON results
+    started = time.time()
+    socket_dir = tempfile.mkdtemp(prefix="localsock-bench-")
+    try:
+        for round_index in range(args.rounds):
+            for workload, size, count in configs:
+                order = list(programs)
+                random.shuffle(order)
+                for contender in order:
+                    tag = f"lsb-{os.getpid()}-{round_index}-{workload}-{size}-{contender}"
+                    name = f"@{tag}" if args.wine else os.path.join(socket_dir, tag + ".sock")
+                    r = run_pair(programs[contender], workload, size, count, name, args.pin, args.wine)
+                    results.setdefault((contender, workload, size), []).append(r)
+    finally:
+        shutil.rmtree(socket_dir, ignore_errors=True)
+    elapsed = time.time() - started
+
+    def median(contender, workload, size, key="per_second"):
+        rs = results.get((contender, workload, size), [])
+        if not rs or rs[0].get("unsupported"):
+            return None
+        return statistics.median(r[key] for r in rs)
+
+    lines = []
+    misses = []
+    head = f"| workload | {floor} (floor) | " + " | ".join(n for n in programs if n != floor) + " |"
+    lines += [head, "|" + "---|" * (1 + len(programs))]
+    for workload, size, _ in TABLE_CONFIGS:
+        base = median(floor, workload, size)
+        scale = MiB if workload == "throughput" else 1
+        row = [label(workload, size), f"{base / scale:,.0f}" if base else "unsupported"]
+        for contender in programs:
+            if contender == floor:
+                continue
+            value = median(contender, workload, size)
+            if value is None:
+                row.append("unsupported")
+                continue
+            ratio = value / base if base else float("nan")
+            row.append(f"{value / scale:,.0f} ({ratio:.2f}×)")
+        lines.append("| " + " | ".join(row) + " |")
+        ours = median("localsock", workload, size)
+        if base and ours is not None and ours / base < 0.97:
+            misses.append(f"localsock {ours / base:.3f}× {floor} on {label(workload, size)}")
+        for rival in ("libuv", "asio"):
+            theirs = median(rival, workload, size)
+            if ours is not None and theirs is not None and ours <= theirs:
+                misses.append(f"localsock not ahead of {rival} on {label(workload, size)}")
+    lines += ["", "Ping-pong latency, median of the rounds' medians and p99s (µs):", "",
+              "| contender | median | p99 |", "|---|---|---|"]
+    for contender in programs:
+        m = median(contender, "pingpong", 0, "median_us")
+        p = median(contender, "pingpong", 0, "p99_us")
+        if m is not None:
+            lines.append(f"| {contender} | {m:.1f} | {p:.1f} |")
+
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+    machine = (f"{cpu}, {os.cpu_count()} CPUs, Linux {platform.release()}"
+               + (", under Wine" if args.wine else "")
+               + (f", client and server pinned to CPU {args.pin}" if args.pin is not None else ", not pinned"))
+    summary = (f"{args.rounds} rounds, contenders interleaved in random order, median reported; "
+               f"run took {elapsed:.0f} s on {machine}.")
+    verdict = "All targets met." if not misses else "Targets missed:\n" + "\n".join(f"- {m}" for m in misses)
+    table = "\n".join(lines)
+    print(table)
+    print()
+    print(summary)
+    print(verdict)
+
+    if args.plot and shutil.which("gnuplot") and not args.wine:
+        sizes = sorted({s for w, s, _ in configs if w == "throughput"})
+        data = tempfile.NamedTemporaryFile("w", suffix=".dat", delete=False)
+        for size in sizes:
+            values = [median(c, "throughput", size) for c in programs]
+            data.write(f"{size} " + " ".join(f"{v / MiB:.1f}" if v else "?" for v in values) + "\n")
+        data.close()
+        plots = ", ".join(f"'{data.name}' using 1:{i + 2} with linespoints title '{c}'"
+                          for i, c in enumerate(programs))
+        script = (f"set terminal svg size 720,440 dynamic background '#ffffff'; set output '{args.plot}';"
+                  "set logscale x 2; set xlabel 'write size (bytes)'; set ylabel 'MiB/s';"
+                  "set title 'Stream throughput against write size'; set key left top; set grid;"
+                  f"set xtics ({', '.join(str(s) for s in sizes)}); plot {plots}")
+        subprocess.run(["gnuplot", "-e", script], check=True)
+        os.unlink(data.name)
+
+    if args.report:
+        with open(args.report, "w") as report:
+            report.write(REPORT_HEAD)
+            report.write(("Figures from **Wine**: they compare localsock with hand-written Win32 named-pipe "
+                          "code under Wine only, and say nothing about Linux or about real Windows.\n\n")
+                         if args.wine else "")
+            report.write(table + "\n\n" + summary + "\n\n" + verdict + "\n")
+            if args.plot and not args.wine:
+                report.write(f"\n![throughput against write size]({os.path.basename(args.plot)})\n")
+            report.write(REPORT_TAIL)
+    return 1 if (args.check and misses) else 0
+
+
+REPORT_HEAD = """# localsock performance
+
+Each contender is a small program with the same command line and one JSON line
+of output (`benchmarks/harness.hpp`); client and server are two processes.
+`raw` is hand-written POSIX code (`read`/`write`/`sendmsg`/`recvmsg`), the
+floor. Ratios are to `raw` from the same run; on a shared, noisy machine only
+ratios from one run mean anything.
+
+"""
+
+REPORT_TAIL = """
+## Reproduce
+
+```sh
+./dev bench                      # builds build-bench/ (release) and runs benchmarks/run.py
+benchmarks/run.py --build build-bench --rounds 5 --pin 0 --report docs/performance.md --plot docs/performance.svg
+```
+
+`--pin CPU` runs client and server on one CPU (steadier, and every round trip
+is a context switch); without it the scheduler decides, and ping-pong latency
+is bimodal depending on whether the two processes share a CPU.
+"""
+
+if __name__ == "__main__":
+    sys.exit(main())
