@@ -93,6 +93,14 @@ def main():
     if floor not in programs or "localsock" not in programs:
         sys.exit(f"no benchmark programs in {args.build}/benchmarks (configure with -Dbenchmarks=enabled)")
 
+    if args.wine and "WINEPATH" not in os.environ:
+        # The DLL in the build tree and the MinGW C++ runtime it links.
+        runtime = subprocess.run(["x86_64-w64-mingw32-g++-posix", "-print-file-name=libstdc++-6.dll"],
+                                 capture_output=True, text=True).stdout.strip()
+        dirs = [os.path.dirname(runtime), "/usr/x86_64-w64-mingw32/lib", os.path.abspath(args.build)]
+        os.environ["WINEPATH"] = ";".join("Z:" + d for d in dirs)
+        os.environ.setdefault("WINEDEBUG", "-all")
+
     configs = TABLE_CONFIGS + PLOT_ONLY_CONFIGS
     if args.quick:
         configs = [(w, s, max(1, c // 256)) for w, s, c in configs]

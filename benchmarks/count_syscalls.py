@@ -1,0 +1,87 @@
+#!/usr/bin/env python3
+"""Counts system calls per operation, localsock against hand-written code.
+
+Each workload runs twice under `strace -f -c`, with N and with 2N operations;
+the difference divided by N is the per-operation count, free of start-up and
+tear-down. localsock must make no more system calls per operation than the
+hand-written floor on either side. (Names differ where localsock uses
+send/recv for no-SIGPIPE writes and the floor uses write/read; the counts
+are compared.)
+
+    benchmarks/count_syscalls.py --build build
+"""
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+
+# (workload, size, N, sides): throughput reads depend on timing (how much
+# each read finds), so only the writing side is compared there.
+WORKLOADS = [
+    ("pingpong", 0, 1000, ("client", "server")),
+    ("handles1", 0, 1000, ("client", "server")),
+    ("handles64", 0, 200, ("client", "server")),
+    ("throughput", 65536, 1000 * 65536, ("client",)),
+    ("connect", 0, 500, ("client", "server")),
+]
+
+
+def strace_counts(program, side, workload, size, count, directory):
+    name = os.path.join(directory, f"{os.path.basename(program)}-{workload}-{count}.sock")
+    args = [workload, name, "--size", str(size), "--count", str(count)]
+    out = os.path.join(directory, f"strace-{side}.txt")
+    traced = ["strace", "-f", "-c", "-o", out, program, side] + args
+    other = [program, "client" if side == "server" else "server"] + args
+    if side == "server":
+        server = subprocess.Popen(traced, stdout=subprocess.DEVNULL)
+        subprocess.run(other, stdout=subprocess.DEVNULL, check=True, timeout=120)
+    else:
+        server = subprocess.Popen(other, stdout=subprocess.DEVNULL)
+        subprocess.run(traced, stdout=subprocess.DEVNULL, check=True, timeout=120)
+    server.wait(timeout=120)
+    counts = {}
+    for line in open(out):
+        fields = line.split()
+        if len(fields) >= 5 and fields[0][0].isdigit() and fields[-1] != "total":
+            counts[fields[-1]] = int(fields[3])
+    return counts
+
+
+def per_operation(program, side, workload, size, count, directory):
+    once = strace_counts(program, side, workload, size, count, directory)
+    twice = strace_counts(program, side, workload, size, 2 * count, directory)
+    operations = count // size if workload == "throughput" else count
+    result = {}
+    for name in set(once) | set(twice):
+        extra = twice.get(name, 0) - once.get(name, 0)
+        if extra > operations // 100:  # ignore calls that do not grow with the work
+            result[name] = extra / operations
+    return result
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--build", required=True)
+    args = parser.parse_args()
+    programs = {n: os.path.join(args.build, "benchmarks", f"bench-{n}") for n in ("raw", "localsock")}
+    failures = 0
+    print("| workload | side | hand-written (calls/op) | localsock (calls/op) |")
+    print("|---|---|---|---|")
+    with tempfile.TemporaryDirectory(prefix="localsock-strace-") as directory:
+        for workload, size, count, sides in WORKLOADS:
+            for side in sides:
+                raw = per_operation(programs["raw"], side, workload, size, count, directory)
+                ours = per_operation(programs["localsock"], side, workload, size, count, directory)
+                show = lambda c: ", ".join(f"{n} {v:.2f}" for n, v in sorted(c.items())) + f" = {sum(c.values()):.2f}"
+                verdict = "" if sum(ours.values()) <= sum(raw.values()) + 0.01 else "  **MORE**"
+                failures += bool(verdict)
+                print(f"| {workload} | {side} | {show(raw)} | {show(ours)}{verdict} |")
+    print()
+    print("localsock makes no more system calls per operation than hand-written code."
+          if not failures else f"{failures} comparison(s) where localsock makes more system calls.")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,120 @@
+// No heap allocation per message in steady state, proved with a counting
+// allocator: this binary replaces the global operator new, which on ELF also
+// serves the allocations made inside liblocalsock.so. (A Windows DLL binds
+// operator new when it is linked, so there this proof is not possible; the
+// test is built for POSIX only.)
+#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#include <doctest/doctest.h>
+
+#include "support/resources.hpp"
+
+#include <localsock/localsock.hpp>
+
+#include <array>
+#include <atomic>
+#include <cstdlib>
+#include <new>
+
+namespace {
+
+std::atomic<bool> counting{false};
+std::atomic<std::size_t> allocations{0};
+
+void* allocate(std::size_t size) {
+    if (counting.load(std::memory_order_relaxed))
+        allocations.fetch_add(1, std::memory_order_relaxed);
+    if (void* p = std::malloc(size == 0 ? 1 : size))
+        return p;
+    throw std::bad_alloc();
+}
+
+// Counts the allocations made between construction and count().
+class AllocationWindow {
+public:
+    AllocationWindow() {
+        allocations = 0;
+        counting = true;
+    }
+    ~AllocationWindow() { counting = false; }
+    std::size_t count() const { return allocations.load(); }
+};
+
+} // namespace
+
+void* operator new(std::size_t size) { return allocate(size); }
+void* operator new[](std::size_t size) { return allocate(size); }
+void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
+    try {
+        return allocate(size);
+    } catch (...) {
+        return nullptr;
+    }
+}
+void* operator new[](std::size_t size, const std::nothrow_t& tag) noexcept { return operator new(size, tag); }
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+
+using namespace localsock;
+
+TEST_SUITE("unit") {
+
+TEST_CASE("allocations: the counter sees the program's and the library's allocations") {
+    const testing::HandleLeakCheck leaks;
+    {
+        const AllocationWindow window;
+        delete new int(1);
+        CHECK(window.count() == 1);
+    }
+    const AllocationWindow window;
+    auto streams = LocalStream::pair(); // allocates inside liblocalsock
+    CHECK(window.count() > 0);
+}
+
+TEST_CASE("allocations: none per message in steady state, handle passing included") {
+    const testing::HandleLeakCheck leaks;
+    auto [a, b] = LocalStream::pair();
+    std::vector<OwnedHandle> files;
+    for (int i = 0; i < 64; ++i)
+        files.push_back(testing::file_with("f"));
+    const std::array<BorrowedHandle, 1> one{files[0].borrow()};
+    std::vector<OwnedHandle> received;
+    std::array<char, 64> out{}, in{};
+    std::array<char, 8> small{};
+    const std::array<ConstBuffer, 2> gather{ConstBuffer(out.data(), 32), ConstBuffer(out.data() + 32, 32)};
+    const std::array<MutableBuffer, 2> scatter{MutableBuffer(in.data(), 32), MutableBuffer(in.data() + 32, 32)};
+
+    const auto one_round = [&] {
+        a.write_all(buffer(out));
+        b.read_exact(buffer(in));
+        a.write_all(gather);
+        b.read_exact(scatter);
+        CHECK(a.write_some(buffer(out)) == out.size());
+        CHECK(b.read_some(buffer(in)) == in.size());
+        a.send(buffer(small), one);
+        CHECK(b.receive(buffer(small), received) == small.size());
+        CHECK(received.size() == 1);
+        received.clear();
+        a.send(buffer(small), files);
+        CHECK(b.receive(buffer(small), received) == small.size());
+        CHECK(received.size() == 64);
+        received.clear();
+        std::error_code ec;
+        a.send(buffer(small), files, ec);
+        b.receive(buffer(small), received, ec);
+        received.clear();
+    };
+    one_round(); // warm up: the received vector reaches its capacity here
+
+    std::size_t counted = 0;
+    {
+        const AllocationWindow window;
+        for (int i = 0; i < 1000; ++i)
+            one_round();
+        counted = window.count();
+    }
+    CHECK(counted == 0);
+}
+
+} // TEST_SUITE
