@@ -129,8 +129,14 @@ Result run_client(const Options& o) {
     if (o.workload == Workload::connect) {
         ::CloseHandle(connect_to(path)); // the first cycle waits for the server; time the rest
         const auto start = Clock::now();
-        for (std::uint64_t i = 1; i < o.count; ++i)
-            ::CloseHandle(connect_to(path));
+        for (std::uint64_t i = 1; i < o.count; ++i) {
+            const HANDLE pipe = connect_to(path);
+            char eof;
+            DWORD n = 0;
+            if (::ReadFile(pipe, &eof, 1, &n, nullptr) || ::GetLastError() != ERROR_BROKEN_PIPE)
+                fail("expected end of stream"); // the server accepted and closed
+            ::CloseHandle(pipe);
+        }
         r.seconds = seconds_since(start);
         r.operations = o.count - 1;
         return r;

@@ -104,14 +104,16 @@ std::size_t LocalStream::send_handles(ConstBuffer bytes, std::span<const Handle>
     header.payload_length =
         static_cast<std::uint32_t>(std::min<std::size_t>(bytes.size() - done, win32::frame::max_payload));
     win32::start_frame(s, header, values);
-    if (!win32::flush_prefix(s, ec)) {
+    const auto* rest = static_cast<const std::byte*>(bytes.data()) + done;
+    done += win32::write_frame_start(s, rest, bytes.size() - done, ec);
+    if (ec) {
         if (s.out.size == 0) // not a byte of the frame went out: the peer never sees these
             close_remote(s.peer_process.get(), values, handles.size());
         return done;
     }
     // The rest goes as payload of this frame and, beyond it, as plain frames:
     // the handles are never attached twice.
-    const auto* rest = static_cast<const std::byte*>(bytes.data()) + done;
+    rest = static_cast<const std::byte*>(bytes.data()) + done;
     return done + write_all(ConstBuffer(rest, bytes.size() - done), ec);
 }
 

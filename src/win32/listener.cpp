@@ -57,16 +57,8 @@ struct LocalListener::Impl {
 
 namespace {
 
-// Creates an instance and starts waiting for a client on it.
-bool add_instance(LocalListener::Impl& l, bool first, std::error_code& ec) noexcept {
-    std::unique_ptr<Instance> owner(new (std::nothrow) Instance);
-    if (!owner) {
-        ec = std::make_error_code(std::errc::not_enough_memory);
-        return false;
-    }
-    Instance& instance = *owner;
-    if (!instance.connect_io.open(ec))
-        return false;
+// Gives `instance` a new pipe instance and starts waiting for a client on it.
+bool arm(LocalListener::Impl& l, Instance& instance, bool first, std::error_code& ec) noexcept {
     const DWORD open_mode = PIPE_ACCESS_DUPLEX | FILE_FLAG_OVERLAPPED | (first ? FILE_FLAG_FIRST_PIPE_INSTANCE : 0);
     instance.pipe = win32::own(::CreateNamedPipeW(
         l.path.c_str(), open_mode, PIPE_TYPE_BYTE | PIPE_READMODE_BYTE | PIPE_WAIT | PIPE_REJECT_REMOTE_CLIENTS,
@@ -99,6 +91,19 @@ bool add_instance(LocalListener::Impl& l, bool first, std::error_code& ec) noexc
         ec = win32::make_error(error);
         return false;
     }
+    return true;
+}
+
+// Adds an instance (with its event) to the pool and arms it.
+bool add_instance(LocalListener::Impl& l, bool first, std::error_code& ec) noexcept {
+    std::unique_ptr<Instance> owner(new (std::nothrow) Instance);
+    if (!owner) {
+        ec = std::make_error_code(std::errc::not_enough_memory);
+        return false;
+    }
+    Instance& instance = *owner;
+    if (!instance.connect_io.open(ec) || !arm(l, instance, first, ec))
+        return false;
     try {
         l.instances.push_back(std::move(owner));
     } catch (const std::bad_alloc&) {
@@ -220,11 +225,12 @@ LocalStream LocalListener::accept(std::error_code& ec) noexcept {
             return {};
         }
         OwnedHandle connected = std::move(instance.pipe);
-        l.instances.erase(l.instances.begin() + (woke - WAIT_OBJECT_0));
-        // A fresh instance in its place before anything else; if that fails,
-        // the next accept() tries again and reports it.
+        // A fresh pipe instance in its place before anything else (the slot
+        // and its event are reused); if that fails, the slot goes and the
+        // next accept() tries again and reports it.
         std::error_code refill;
-        add_instance(l, false, refill);
+        if (!arm(l, instance, false, refill))
+            l.instances.erase(l.instances.begin() + (woke - WAIT_OBJECT_0));
         return LocalStream(win32::make_stream(std::move(connected), l.name, true, l.handle_passing, ec));
     }
 }

@@ -12,10 +12,20 @@ bool Overlapped::open(std::error_code& ec) noexcept {
     return true;
 }
 
-void Overlapped::reset() noexcept {
+bool Overlapped::prepare() noexcept {
+    if (!event_) {
+        event_ = own(::CreateEventW(nullptr, TRUE, FALSE, nullptr));
+        if (!event_)
+            return false;
+    }
     overlapped_ = OVERLAPPED{};
     overlapped_.hEvent = event_.get();
-    ::ResetEvent(event_.get());
+    return true;
+}
+
+void Overlapped::reset() noexcept {
+    if (prepare())
+        ::ResetEvent(event_.get());
 }
 
 IoResult Overlapped::finish(HANDLE file, DWORD timeout) noexcept {

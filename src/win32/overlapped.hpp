@@ -21,7 +21,8 @@ public:
     Overlapped& operator=(const Overlapped&) = delete;
 
     // A manual-reset event for the OVERLAPPED (one per direction of a stream,
-    // so a reader and a writer thread never share one).
+    // so a reader and a writer thread never share one). run() creates it on
+    // first use; open() creates it now.
     bool open(std::error_code& ec) noexcept;
 
     // Starts an operation with `start(OVERLAPPED*)` (ReadFile, WriteFile,
@@ -30,8 +31,11 @@ public:
     // continues until the cancellation lands, so the OVERLAPPED is free again.
     template <class Start>
     IoResult run(HANDLE file, DWORD timeout, Start start) noexcept {
-        reset();
         IoResult result;
+        if (!prepare()) {
+            result.error = ::GetLastError();
+            return result;
+        }
         if (!start(&overlapped_)) {
             const DWORD error = ::GetLastError();
             if (error != ERROR_IO_PENDING) {
@@ -47,6 +51,10 @@ public:
     // `timeout` ms; on timeout leave it pending and report timed_out.
     bool wait(DWORD timeout) noexcept { return ::WaitForSingleObject(event_.get(), timeout) == WAIT_OBJECT_0; }
     OVERLAPPED* get() noexcept { return &overlapped_; }
+    // A fresh OVERLAPPED for ReadFile/WriteFile, which reset the event
+    // themselves when they start (one system call fewer per operation).
+    bool prepare() noexcept;
+    // The same, with the event reset too: for ConnectNamedPipe.
     void reset() noexcept;
     IoResult finish(HANDLE file, DWORD timeout) noexcept;
 

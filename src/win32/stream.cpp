@@ -17,6 +17,12 @@ namespace {
 
 constexpr DWORD max_io_chunk = 1u << 30;
 constexpr std::size_t write_buffer_size = 65536;
+// A read smaller than this on a framed stream reads ahead up to this much:
+// one ReadFile then serves a frame's prefix and payload, or several frames.
+constexpr std::size_t read_ahead_size = 65536;
+// A frame whose prefix and payload fit this goes out in one WriteFile (the
+// copy costs less than a second system call).
+constexpr std::size_t small_frame_size = 16384 + frame::max_prefix_size;
 
 // Errors that mean the other end has gone: a read sees end of stream.
 bool ends_stream(DWORD error) noexcept {
@@ -95,9 +101,7 @@ std::atomic<unsigned> pair_counter{0};
 std::unique_ptr<LocalStream::Impl> make_stream(OwnedHandle pipe, const LocalSocketName& name, bool is_server,
                                                bool handle_passing, std::error_code& ec) noexcept {
     try {
-        auto impl = std::make_unique<LocalStream::Impl>();
-        if (!impl->read_io.open(ec) || !impl->write_io.open(ec))
-            return nullptr;
+        auto impl = std::make_unique<LocalStream::Impl>(); // events come with the first I/O
         impl->pipe = std::move(pipe);
         impl->name = name;
         impl->is_server = is_server;
@@ -109,7 +113,9 @@ std::unique_ptr<LocalStream::Impl> make_stream(OwnedHandle pipe, const LocalSock
     }
 }
 
-std::size_t read_raw(LocalStream::Impl& s, void* data, std::size_t size, std::error_code& ec) noexcept {
+namespace {
+
+std::size_t read_direct(LocalStream::Impl& s, void* data, std::size_t size, std::error_code& ec) noexcept {
     DWORD want = static_cast<DWORD>(std::min<std::size_t>(size, max_io_chunk));
     const HANDLE pipe = s.pipe.get();
     if (s.nonblocking) {
@@ -139,6 +145,32 @@ std::size_t read_raw(LocalStream::Impl& s, void* data, std::size_t size, std::er
     if (r.timed_out && r.bytes == 0)
         ec = std::make_error_code(std::errc::timed_out);
     return r.bytes;
+}
+
+} // namespace
+
+std::size_t read_raw(LocalStream::Impl& s, void* data, std::size_t size, std::error_code& ec) noexcept {
+    if (s.ahead_begin < s.ahead_end) {
+        const std::size_t n = std::min(size, s.ahead_end - s.ahead_begin);
+        std::memcpy(data, s.read_ahead.get() + s.ahead_begin, n);
+        s.ahead_begin += n;
+        return n;
+    }
+    // A small read of a framed stream takes what is there, up to a buffer's
+    // worth: the rest of the frame (or the next one) is then served from it.
+    if (s.handle_passing && size < read_ahead_size) {
+        if (!s.read_ahead)
+            s.read_ahead.reset(new (std::nothrow) std::byte[read_ahead_size]);
+        if (s.read_ahead) {
+            const std::size_t got = read_direct(s, s.read_ahead.get(), read_ahead_size, ec);
+            const std::size_t n = std::min(size, got);
+            std::memcpy(data, s.read_ahead.get(), n);
+            s.ahead_begin = n;
+            s.ahead_end = got;
+            return n;
+        }
+    }
+    return read_direct(s, data, size, ec);
 }
 
 namespace {
@@ -174,7 +206,10 @@ std::size_t start_background_write(LocalStream::Impl& s, const void* data, std::
     }
     const DWORD n = static_cast<DWORD>(std::min(size, write_buffer_size));
     std::memcpy(s.write_buffer.get(), data, n);
-    s.write_io.reset();
+    if (!s.write_io.prepare()) {
+        ec = last_error();
+        return 0;
+    }
     if (!::WriteFile(s.pipe.get(), s.write_buffer.get(), n, nullptr, s.write_io.get())) {
         const DWORD error = ::GetLastError();
         if (error != ERROR_IO_PENDING) {
@@ -273,6 +308,31 @@ void start_frame(LocalStream::Impl& s, const frame::Header& header, const std::u
     out.payload_owed = header.payload_length;
 }
 
+std::size_t write_frame_start(LocalStream::Impl& s, const void* data, std::size_t size, std::error_code& ec) noexcept {
+    Outbound& out = s.out;
+    size = std::min<std::size_t>(size, out.payload_owed);
+    if (out.size + size > small_frame_size) {
+        if (!flush_prefix(s, ec))
+            return 0;
+        const std::size_t n = write_raw(s, data, size, ec);
+        out.payload_owed -= static_cast<std::uint32_t>(n);
+        return n;
+    }
+    // Small: prefix and payload in one write.
+    std::byte frame_bytes[small_frame_size]; // on the stack: no allocation per message
+    std::memcpy(frame_bytes, out.prefix.data(), out.size);
+    std::memcpy(frame_bytes + out.size, data, size);
+    const std::size_t n = write_raw(s, frame_bytes, out.size + size, ec);
+    out.sent = std::min(n, out.size);
+    const std::size_t payload = n - out.sent;
+    out.payload_owed -= static_cast<std::uint32_t>(payload);
+    if (out.sent == 0) { // nothing of this frame went out: abandon it
+        out.size = 0;
+        out.payload_owed = 0;
+    }
+    return payload;
+}
+
 bool flush_prefix(LocalStream::Impl& s, std::error_code& ec) noexcept {
     Outbound& out = s.out;
     while (out.sent < out.size) {
@@ -299,8 +359,7 @@ std::size_t write_framed(LocalStream::Impl& s, ConstBuffer data, std::error_code
         frame::Header header;
         header.payload_length = static_cast<std::uint32_t>(std::min<std::size_t>(data.size(), frame::max_payload));
         start_frame(s, header, nullptr);
-        if (!flush_prefix(s, ec))
-            return 0;
+        return write_frame_start(s, data.data(), data.size(), ec);
     }
     const std::size_t n = write_raw(s, data.data(), std::min<std::size_t>(data.size(), s.out.payload_owed), ec);
     s.out.payload_owed -= static_cast<std::uint32_t>(n);

@@ -60,6 +60,12 @@ struct LocalStream::Impl {
     // flight; the next write reports would_block until it has completed.
     std::unique_ptr<std::byte[]> write_buffer;
     bool write_pending = false;
+    // Framed streams read ahead into this buffer (allocated with the first
+    // small read), so that a small frame's prefix and payload come in one
+    // ReadFile instead of two.
+    std::unique_ptr<std::byte[]> read_ahead;
+    std::size_t ahead_begin = 0;
+    std::size_t ahead_end = 0;
     OwnedHandle peer_process; // PROCESS_DUP_HANDLE, opened at the first send of handles
     win32::Inbound in;
     win32::Outbound out;
@@ -85,9 +91,13 @@ std::size_t write_raw(LocalStream::Impl& s, const void* data, std::size_t size, 
 // with them are appended to *handles, or closed if handles is null.
 std::size_t read_framed(LocalStream::Impl& s, MutableBuffer buffer, std::vector<OwnedHandle>* handles,
                         std::error_code& ec) noexcept;
-// Framed writes: starts a frame (header, handle values) unless one is
-// unfinished; then writes payload bytes. Returns payload bytes written.
+// Framed writes: start_frame() prepares a frame's prefix (header, handle
+// values); write_frame_start() writes it with the first `size` bytes of its
+// payload (in one WriteFile when they fit a small buffer) and returns the
+// payload bytes written; flush_prefix() finishes a prefix a timed-out write
+// left; write_framed() writes payload, starting frames as needed.
 void start_frame(LocalStream::Impl& s, const frame::Header& header, const std::uint64_t* values) noexcept;
+std::size_t write_frame_start(LocalStream::Impl& s, const void* data, std::size_t size, std::error_code& ec) noexcept;
 bool flush_prefix(LocalStream::Impl& s, std::error_code& ec) noexcept;
 std::size_t write_framed(LocalStream::Impl& s, ConstBuffer data, std::error_code& ec) noexcept;
 
