@@ -8,9 +8,17 @@
 
 namespace bench {
 
+// Built twice on Windows: framed (the default, handles can travel) and, as
+// "localsock-plain", with handle_passing = false, to show the framing's cost.
+#if defined(LOCALSOCK_BENCH_PLAIN)
+const char* const contender_name = "localsock-plain";
+constexpr bool handle_passing = false;
+bool supports(Workload workload) { return workload != Workload::handles1 && workload != Workload::handles64; }
+#else
 const char* const contender_name = "localsock";
-
+constexpr bool handle_passing = true;
 bool supports(Workload) { return true; }
+#endif
 
 namespace {
 
@@ -21,7 +29,7 @@ LocalSocketName name_of(const Options& o) { return LocalSocketName::parse(o.name
 LocalStream connect_to(const LocalSocketName& name) {
     std::error_code ec;
     for (int attempt = 0; attempt < 5000; ++attempt) {
-        LocalStream stream = LocalStream::connect(name, ec);
+        LocalStream stream = LocalStream::connect(name, {.handle_passing = handle_passing}, ec);
         if (!ec)
             return stream;
         std::this_thread::sleep_for(std::chrono::milliseconds(1)); // the server is starting
@@ -32,7 +40,7 @@ LocalStream connect_to(const LocalSocketName& name) {
 } // namespace
 
 void run_server(const Options& o) {
-    LocalListener listener = LocalListener::bind(name_of(o), {.reclaim_stale = true});
+    LocalListener listener = LocalListener::bind(name_of(o), {.reclaim_stale = true, .handle_passing = handle_passing});
     if (o.workload == Workload::connect) {
         for (std::uint64_t i = 0; i < o.count; ++i)
             (void)listener.accept();
@@ -81,7 +89,7 @@ Result run_client(const Options& o) {
         const auto start = Clock::now();
         std::byte eof;
         for (std::uint64_t i = 1; i < o.count; ++i) {
-            LocalStream stream = LocalStream::connect(name);
+            LocalStream stream = LocalStream::connect(name, {.handle_passing = handle_passing});
             if (stream.read_some(MutableBuffer(&eof, 1)) != 0) // the server accepted and closed
                 fail("expected end of stream");
         }

@@ -87,7 +87,7 @@ def main():
 
     exe = ".exe" if args.wine else ""
     floor = "win32raw" if args.wine else "raw"
-    names = [floor, "localsock"] + ([] if args.wine else ["libuv", "asio"])
+    names = [floor, "localsock"] + (["localsock-plain"] if args.wine else ["libuv", "asio"])
     programs = {n: os.path.join(args.build, "benchmarks", f"bench-{n}{exe}") for n in names}
     programs = {n: p for n, p in programs.items() if os.path.exists(p)}
     if floor not in programs or "localsock" not in programs:
@@ -169,7 +169,11 @@ def main():
     summary = (f"{args.rounds} rounds, contenders interleaved in random order, median reported"
                + (f", counts divided by {divisor}" if divisor > 1 else "")
                + f"; run took {elapsed:.0f} s on {machine}.")
-    verdict = "All targets met." if not misses else "Targets missed:\n" + "\n".join(f"- {m}" for m in misses)
+    if args.wine:  # the targets are Linux targets; under Wine, say where localsock is below the floor
+        verdict = ("At or above the Wine floor everywhere." if not misses else
+                   "Below the Wine floor (0.97×):\n" + "\n".join(f"- {m}" for m in misses if "not ahead" not in m))
+    else:
+        verdict = "All targets met." if not misses else "Targets missed:\n" + "\n".join(f"- {m}" for m in misses)
     table = "\n".join(lines)
     print(table)
     print()
@@ -186,7 +190,7 @@ def main():
         plots = ", ".join(f"'{data.name}' using 1:{i + 2} with linespoints title '{c}'"
                           for i, c in enumerate(programs))
         script = (f"set terminal svg size 720,440 dynamic background '#ffffff'; set output '{args.plot}';"
-                  "set logscale x 2; set xlabel 'write size (bytes)'; set ylabel 'MiB/s';"
+                  "set logscale x 2; set xrange [768:90000]; set xlabel 'write size (bytes)'; set ylabel 'MiB/s';"
                   "set title 'Stream throughput against write size'; set key left top; set grid;"
                   f"set xtics ({', '.join(str(s) for s in sizes)}); plot {plots}")
         subprocess.run(["gnuplot", "-e", script], check=True)
@@ -194,38 +198,76 @@ def main():
 
     if args.report:
         with open(args.report, "w") as report:
-            report.write(REPORT_HEAD)
-            report.write(("Figures from **Wine**: they compare localsock with hand-written Win32 named-pipe "
-                          "code under Wine only, and say nothing about Linux or about real Windows.\n\n")
-                         if args.wine else "")
+            report.write(WINE_HEAD if args.wine else REPORT_HEAD)
             report.write(table + "\n\n" + summary + "\n\n" + verdict + "\n")
             if args.plot and not args.wine:
                 report.write(f"\n![throughput against write size]({os.path.basename(args.plot)})\n")
-            report.write(REPORT_TAIL)
-    return 1 if (args.check and misses) else 0
+            report.write("\nReproduce: `./dev bench`, or `benchmarks/run.py --build build-windows --wine`.\n"
+                         if args.wine else REPORT_TAIL)
+    return 1 if (args.check and misses and not args.wine) else 0
 
 
 REPORT_HEAD = """# localsock performance
 
 Each contender is a small program with the same command line and one JSON line
 of output (`benchmarks/harness.hpp`); client and server are two processes.
-`raw` is hand-written POSIX code (`read`/`write`/`sendmsg`/`recvmsg`), the
-floor. Ratios are to `raw` from the same run; on a shared, noisy machine only
-ratios from one run mean anything.
+On Linux the floor, `raw`, is hand-written POSIX code (`read`/`write`/
+`sendmsg`/`recvmsg`, `benchmarks/raw_posix.cpp`); `libuv` uses `uv_pipe_t`
+(IPC mode for handle passing, which sends one handle per write, so 64 handles
+in one message is unsupported); `asio` uses `local::stream_protocol`, which
+cannot pass handles. Ratios are to the floor from the same run: on a shared,
+noisy machine only ratios from one run mean anything.
+
+Targets (Linux): localsock ≥ 0.97× the floor on every workload, and ahead of
+libuv and Asio wherever they take part. The Wine figures
+([performance-wine.md](performance-wine.md)) are Wine-relative only.
 
 """
 
 REPORT_TAIL = """
+## What the figures do not show, and is proved elsewhere
+
+- **No heap allocation per message** in steady state, handle passing included:
+  `tests/test_allocations.cpp` replaces `operator new` and counts zero
+  allocations over 1000 rounds of every send/receive form (6000 messages, up to
+  64 handles each); it also checks that it sees the library's own allocations.
+- **The same system calls per operation as hand-written code**:
+  `benchmarks/count_syscalls.py` runs each workload under `strace -f -c` with N
+  and 2N operations and compares the difference per operation (meson test
+  `syscalls-per-operation`). localsock makes the same number on both sides of
+  every workload (`send`/`recv` where the floor uses `write`/`read`: no SIGPIPE
+  without touching the process's signal handling).
+
 ## Reproduce
 
 ```sh
-./dev bench                      # builds build-bench/ (release) and runs benchmarks/run.py
+./dev bench    # release build in build-bench/, this report and performance.svg, then the Wine report
 benchmarks/run.py --build build-bench --rounds 5 --pin 0 --report docs/performance.md --plot docs/performance.svg
 ```
 
 `--pin CPU` runs client and server on one CPU (steadier, and every round trip
 is a context switch); without it the scheduler decides, and ping-pong latency
 is bimodal depending on whether the two processes share a CPU.
+"""
+
+WINE_HEAD = """# localsock performance under Wine
+
+These figures compare localsock's Windows backend with hand-written Win32
+named-pipe code (`benchmarks/raw_win32.cpp`: synchronous `ReadFile`/`WriteFile`,
+handles duplicated with `DuplicateHandle` and their values sent in-band), all
+run under Wine on Linux. Every Win32 I/O call is a round trip to wineserver
+there, so they are **Wine-relative only**: they say nothing about Linux, and
+little about real Windows.
+
+`localsock` streams pass handles (framed, see `docs/wire-format.md`);
+`localsock-plain` is the same with `handle_passing = false`, a plain byte pipe.
+The difference between the two is the price of framing under Wine: a write
+becomes a header and a payload (one `WriteFile` when the frame fits 16 KiB, two
+above); reads go through a read-ahead buffer, which is why framed small
+messages can beat one-`ReadFile`-per-message code. Connecting costs more than
+the hand-written floor because localsock's handles are overlapped (real
+timeouts, concurrent reads and writes): an event and a wait per first read.
+
 """
 
 if __name__ == "__main__":

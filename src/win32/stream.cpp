@@ -379,7 +379,7 @@ void LocalStream::Impl::cancel_pending_write() noexcept {
 
 LocalStream::Impl::~Impl() {
     cancel_pending_write();
-    if (!handle_passing || !pipe)
+    if (!handle_passing || !pipe || in.ended) // after end of stream nothing more can come
         return;
     nonblocking = true;
     std::byte scratch[4096];
