@@ -1,6 +1,5 @@
 // OwnedHandle on POSIX: a file descriptor.
 #include "descriptor.hpp"
-#include "../operation_error.hpp"
 
 #include <localsock/handle.hpp>
 
@@ -23,13 +22,6 @@ OwnedHandle OwnedHandle::duplicate(std::error_code& ec) const noexcept {
         return {};
     }
     return OwnedHandle(fd);
-}
-
-OwnedHandle OwnedHandle::duplicate() const {
-    std::error_code ec;
-    OwnedHandle copy = duplicate(ec);
-    detail::throw_if_error(ec, "duplicate handle", {});
-    return copy;
 }
 
 } // namespace localsock

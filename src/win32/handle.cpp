@@ -1,7 +1,6 @@
 // OwnedHandle on Windows: a kernel object HANDLE.
 #include "win32.hpp"
 
-#include "../operation_error.hpp"
 
 namespace localsock {
 
@@ -22,13 +21,6 @@ OwnedHandle OwnedHandle::duplicate(std::error_code& ec) const noexcept {
         return {};
     }
     return OwnedHandle(copy);
-}
-
-OwnedHandle OwnedHandle::duplicate() const {
-    std::error_code ec;
-    OwnedHandle copy = duplicate(ec);
-    detail::throw_if_error(ec, "duplicate handle", {});
-    return copy;
 }
 
 } // namespace localsock

@@ -580,24 +580,26 @@ void LocalStream::shutdown(Shutdown how, std::error_code& ec) noexcept {
         impl_->write_shut = true;
 }
 
-void LocalStream::set_read_timeout(std::chrono::milliseconds timeout, std::error_code& ec) noexcept {
+namespace {
+// The overlapped waits read these; a negative timeout is refused.
+void set_timeout(LocalStream::Impl* impl, DWORD LocalStream::Impl::*field, std::chrono::milliseconds timeout,
+                 std::error_code& ec) noexcept {
     detail::clear(ec);
-    if (!is_open())
+    if (impl == nullptr || !impl->pipe)
         ec = win32::not_open();
     else if (timeout.count() < 0)
         ec = std::make_error_code(std::errc::invalid_argument);
     else
-        impl_->read_timeout = win32::to_timeout(timeout);
+        impl->*field = win32::to_timeout(timeout);
+}
+} // namespace
+
+void LocalStream::set_read_timeout(std::chrono::milliseconds timeout, std::error_code& ec) noexcept {
+    set_timeout(impl_.get(), &Impl::read_timeout, timeout, ec);
 }
 
 void LocalStream::set_write_timeout(std::chrono::milliseconds timeout, std::error_code& ec) noexcept {
-    detail::clear(ec);
-    if (!is_open())
-        ec = win32::not_open();
-    else if (timeout.count() < 0)
-        ec = std::make_error_code(std::errc::invalid_argument);
-    else
-        impl_->write_timeout = win32::to_timeout(timeout);
+    set_timeout(impl_.get(), &Impl::write_timeout, timeout, ec);
 }
 
 void LocalStream::set_nonblocking(bool nonblocking, std::error_code& ec) noexcept {
