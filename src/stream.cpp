@@ -255,5 +255,8 @@ void LocalStream::set_nonblocking(bool nonblocking) {
 PeerCredentials LocalStream::peer_credentials() const {
     return or_throw(*this, "peer credentials", [&](std::error_code& ec) { return peer_credentials(ec); });
 }
+OwnedHandle LocalStream::peer_process() const {
+    return or_throw(*this, "peer process", [&](std::error_code& ec) { return peer_process(ec); });
+}
 
 } // namespace localsock

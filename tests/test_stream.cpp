@@ -251,6 +251,51 @@ TEST_CASE("stream: peer credentials name the real peer process") {
     }
 }
 
+// Child: connect to args[0], wait for the parent's word, exit.
+CHILD_ROLE(connect_and_wait) {
+    LocalStream stream = LocalStream::connect(LocalSocketName::parse(args.at(0)));
+    char go = 0;
+    stream.read_exact(MutableBuffer(&go, 1));
+    return 0;
+}
+
+TEST_CASE("stream: peer_process is a handle on the peer process itself") {
+    const testing::HandleLeakCheck leaks;
+    SUBCASE("a pair's peer is this process") {
+        auto [a, b] = LocalStream::pair();
+        std::error_code ec;
+        const OwnedHandle self = a.peer_process(ec);
+        if (ec == std::errc::not_supported) {
+            MESSAGE("peer_process is not supported by this kernel");
+            return;
+        }
+        REQUIRE_FALSE(ec);
+        CHECK(testing::process_id_of(self) == testing::current_pid());
+        CHECK_FALSE(testing::is_inheritable(self));
+        CHECK_FALSE(testing::process_ended(self, 0));
+    }
+    SUBCASE("a child: the handle sees that very process end") {
+        const LocalSocketName name = testing::unique_namespaced_name("peer-process");
+        LocalListener listener = LocalListener::bind(name);
+        auto child = testing::ChildProcess::spawn("connect_and_wait", {name.to_string()});
+        LocalStream client = listener.accept();
+        std::error_code ec;
+        const OwnedHandle process = client.peer_process(ec);
+        if (ec == std::errc::not_supported) {
+            client.write_all("g");
+            child.wait();
+            MESSAGE("peer_process is not supported by this kernel");
+            return;
+        }
+        REQUIRE_FALSE(ec);
+        CHECK(testing::process_id_of(process) == child.pid());
+        CHECK_FALSE(testing::process_ended(process, 0));
+        client.write_all("g");
+        CHECK(testing::process_ended(process, 10000));
+        CHECK(child.wait() == 0);
+    }
+}
+
 TEST_CASE("stream: operations on a closed stream fail cleanly") {
     LocalStream closed;
     std::error_code ec;

@@ -32,9 +32,11 @@ enum class Shutdown { read, write, both };
 // A field the platform cannot report is empty.
 struct PeerCredentials {
     std::optional<std::int64_t> pid;
-    std::optional<std::uint32_t> uid; // POSIX
-    std::optional<std::uint32_t> gid; // POSIX
-    std::string user_sid;             // Windows: the peer's user SID, "S-1-5-21-..."
+    std::optional<std::uint32_t> uid;  // POSIX
+    std::optional<std::uint32_t> gid;  // POSIX
+    std::vector<std::uint32_t> groups; // POSIX: supplementary groups (Linux SO_PEERGROUPS)
+    std::string security_label;        // Linux: the LSM label (SO_PEERSEC), where an LSM gives one
+    std::string user_sid;              // Windows: the peer's user SID, "S-1-5-21-..."
 };
 
 struct ConnectOptions {
@@ -145,6 +147,13 @@ public:
 
     PeerCredentials peer_credentials() const;
     PeerCredentials peer_credentials(std::error_code& ec) const noexcept;
+
+    // The peer process itself, as a handle that a reused pid cannot confuse:
+    // a pidfd on Linux (SO_PEERPIDFD, kernel 6.5+; not_supported before), a
+    // process handle on Windows (waitable; GetProcessId). Close-on-exec /
+    // non-inheritable like everything localsock hands out.
+    OwnedHandle peer_process() const;
+    OwnedHandle peer_process(std::error_code& ec) const noexcept;
 
     native_handle_type native_handle() const noexcept;
     // Gives up the socket; the stream is closed afterwards.

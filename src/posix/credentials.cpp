@@ -2,6 +2,8 @@
 #include "descriptor.hpp"
 #include "stream_impl.hpp"
 
+#include <new>
+
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/un.h>
@@ -65,16 +67,102 @@ bool query(int fd, PeerCredentials& out, std::error_code& ec) noexcept {
 #endif
 }
 
+#if defined(__linux__)
+// Newer than Debian 12's headers; the kernel says ENOPROTOOPT where it lacks them.
+#  if !defined(SO_PEERGROUPS)
+#    define SO_PEERGROUPS 59
+#  endif
+#  if !defined(SO_PEERPIDFD)
+#    define SO_PEERPIDFD 77
+#  endif
+
+static_assert(sizeof(gid_t) == sizeof(std::uint32_t));
+
+// Supplementary groups: asked with a guess, then with the size the kernel
+// reports (ERANGE) if the guess was short.
+bool query_groups(int fd, PeerCredentials& out, std::error_code& ec) noexcept {
+    try {
+        out.groups.resize(32);
+        for (;;) {
+            socklen_t length = static_cast<socklen_t>(out.groups.size() * sizeof(gid_t));
+            if (::getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, out.groups.data(), &length) == 0) {
+                out.groups.resize(length / sizeof(gid_t));
+                return true;
+            }
+            if (errno == ERANGE) {
+                out.groups.resize(length / sizeof(gid_t) + 1);
+                continue;
+            }
+            out.groups.clear();
+            if (errno != ENOPROTOOPT) // an old kernel has no list to give: leave it empty
+                ec = posix::last_error();
+            return errno == ENOPROTOOPT;
+        }
+    } catch (const std::bad_alloc&) {
+        ec = std::make_error_code(std::errc::not_enough_memory);
+        return false;
+    }
+}
+
+// The LSM label, where an LSM gives one (ENOPROTOOPT: none does).
+bool query_security_label(int fd, PeerCredentials& out, std::error_code& ec) noexcept {
+    char label[4096];
+    socklen_t length = sizeof label;
+    if (::getsockopt(fd, SOL_SOCKET, SO_PEERSEC, label, &length) != 0) {
+        if (errno == ENOPROTOOPT || errno == EINVAL)
+            return true; // no LSM labels this socket: the label stays empty
+        ec = posix::last_error();
+        return false;
+    }
+    try {
+        out.security_label.assign(label, strnlen(label, length));
+    } catch (const std::bad_alloc&) {
+        ec = std::make_error_code(std::errc::not_enough_memory);
+        return false;
+    }
+    return true;
+}
+#endif
+
 } // namespace
 
 PeerCredentials LocalStream::peer_credentials(std::error_code& ec) const noexcept {
     ec.clear();
     PeerCredentials credentials;
-    if (!is_open())
+    if (!is_open()) {
         ec = posix::not_open();
-    else
-        query(impl_->fd(), credentials, ec);
+        return credentials;
+    }
+    if (!query(impl_->fd(), credentials, ec))
+        return credentials;
+#if defined(__linux__)
+    if (query_groups(impl_->fd(), credentials, ec))
+        query_security_label(impl_->fd(), credentials, ec);
+#endif
     return credentials;
+}
+
+OwnedHandle LocalStream::peer_process(std::error_code& ec) const noexcept {
+    ec.clear();
+    if (!is_open()) {
+        ec = posix::not_open();
+        return {};
+    }
+#if defined(__linux__)
+    int pidfd = -1;
+    if (!posix::get_socket_option(impl_->fd(), SOL_SOCKET, SO_PEERPIDFD, pidfd, ec)) {
+        if (ec == std::errc::no_protocol_option) // kernels before 6.5
+            ec = std::make_error_code(std::errc::not_supported);
+        return {};
+    }
+    OwnedHandle owner(pidfd); // the kernel makes pidfds close-on-exec
+    if (!posix::set_cloexec(pidfd, ec))
+        return {};
+    return owner;
+#else
+    ec = std::make_error_code(std::errc::not_supported);
+    return {};
+#endif
 }
 
 } // namespace localsock

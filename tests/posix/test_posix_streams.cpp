@@ -7,10 +7,12 @@
 
 #include <localsock/localsock.hpp>
 
+#include <algorithm>
 #include <array>
 #include <csignal>
 #include <string>
 
+#include <grp.h>
 #include <unistd.h>
 
 using namespace localsock;
@@ -24,6 +26,17 @@ CHILD_ROLE(report_credentials) {
     LocalStream stream = LocalStream::connect(LocalSocketName::parse(args.at(0)));
     const PeerCredentials server = stream.peer_credentials();
     CHILD_REQUIRE(server.pid && *server.pid == ::getppid());
+    stream.write_all("k");
+    char done = 0;
+    stream.read_exact(MutableBuffer(&done, 1));
+    return 0;
+}
+
+// Child (root only): take supplementary groups 4242 and 4343, then connect.
+CHILD_ROLE(connect_with_groups) {
+    const gid_t groups[] = {4242, 4343};
+    CHILD_REQUIRE(::setgroups(2, groups) == 0);
+    LocalStream stream = LocalStream::connect(LocalSocketName::parse(args.at(0)));
     stream.write_all("k");
     char done = 0;
     stream.read_exact(MutableBuffer(&done, 1));
@@ -113,6 +126,35 @@ TEST_CASE("posix: peer credentials report uid and gid, also of a child that chan
     CHECK(peer.pid == child.pid());
     CHECK(peer.uid == 65534u);
     CHECK(peer.gid == 65534u);
+    client.write_all("d");
+    CHECK(child.wait() == 0);
+}
+
+TEST_CASE("posix: peer credentials carry the supplementary groups and the LSM label") {
+    const testing::HandleLeakCheck leaks;
+    auto [a, b] = LocalStream::pair();
+    const PeerCredentials self = a.peer_credentials();
+    std::vector<gid_t> own(static_cast<std::size_t>(::getgroups(0, nullptr)));
+    ::getgroups(static_cast<int>(own.size()), own.data());
+    std::vector<std::uint32_t> expected(own.begin(), own.end()), reported = self.groups;
+    std::sort(expected.begin(), expected.end());
+    std::sort(reported.begin(), reported.end());
+    CHECK(reported == expected);
+    CAPTURE(self.security_label); // empty unless an LSM labels sockets here
+
+    if (::getuid() != 0) {
+        MESSAGE("not root: the child with chosen groups is not tested");
+        return;
+    }
+    const LocalSocketName name = testing::unique_namespaced_name("groups");
+    LocalListener listener = LocalListener::bind(name);
+    auto child = testing::ChildProcess::spawn("connect_with_groups", {name.to_string()});
+    LocalStream client = listener.accept();
+    char ready = 0;
+    client.read_exact(MutableBuffer(&ready, 1));
+    std::vector<std::uint32_t> groups = client.peer_credentials().groups;
+    std::sort(groups.begin(), groups.end());
+    CHECK(groups == std::vector<std::uint32_t>{4242, 4343});
     client.write_all("d");
     CHECK(child.wait() == 0);
 }

@@ -50,6 +50,10 @@ bool pipe_at_end(localsock::BorrowedHandle read_end);
 bool is_inheritable(localsock::BorrowedHandle handle);
 
 std::int64_t current_pid();
+// The process a process handle (Linux pidfd, Windows process handle) refers to,
+// and whether that process has ended (waiting up to `milliseconds`).
+std::int64_t process_id_of(localsock::BorrowedHandle process);
+bool process_ended(localsock::BorrowedHandle process, int milliseconds);
 // Ends this process at once, as a crash would: no destructors, no flushing.
 [[noreturn]] void die_abruptly();
 // The status ChildProcess::wait() reports for a child that died that way.

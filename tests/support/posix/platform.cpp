@@ -4,7 +4,11 @@
 #include <csignal>
 #include <system_error>
 
+#include <cstdio>
+#include <string>
+
 #include <dirent.h>
+#include <poll.h>
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -94,6 +98,26 @@ bool is_inheritable(localsock::BorrowedHandle handle) {
 }
 
 std::int64_t current_pid() { return ::getpid(); }
+
+std::int64_t process_id_of(localsock::BorrowedHandle process) {
+    // A pidfd's fdinfo names its process: "Pid:\t<pid>".
+    const std::string path = "/proc/self/fdinfo/" + std::to_string(process.get());
+    std::FILE* info = std::fopen(path.c_str(), "r");
+    if (info == nullptr)
+        fail("open fdinfo");
+    char line[256];
+    long long pid = -1;
+    while (std::fgets(line, sizeof line, info) != nullptr)
+        if (std::sscanf(line, "Pid: %lld", &pid) == 1)
+            break;
+    std::fclose(info);
+    return pid;
+}
+
+bool process_ended(localsock::BorrowedHandle process, int milliseconds) {
+    pollfd waiting{process.get(), POLLIN, 0}; // a pidfd is readable once its process has exited
+    return ::poll(&waiting, 1, milliseconds) == 1;
+}
 
 void die_abruptly() {
     ::raise(SIGKILL);

@@ -155,6 +155,12 @@ bool is_inheritable(localsock::BorrowedHandle handle) {
 
 std::int64_t current_pid() { return ::GetCurrentProcessId(); }
 
+std::int64_t process_id_of(localsock::BorrowedHandle process) { return ::GetProcessId(process.get()); }
+
+bool process_ended(localsock::BorrowedHandle process, int milliseconds) {
+    return ::WaitForSingleObject(process.get(), static_cast<DWORD>(milliseconds)) == WAIT_OBJECT_0;
+}
+
 void die_abruptly() {
     ::TerminateProcess(::GetCurrentProcess(), 137);
     ::ExitProcess(137);
