@@ -66,8 +66,6 @@ HandlesTruncatedError::HandlesTruncatedError(std::size_t bytes_received, const c
 
 namespace detail {
 
-const std::error_category& system_category = std::system_category();
-
 std::string describe_operation(std::string_view operation, const LocalSocketName& name) {
     if (name.empty())
         return fmt::format("localsock: {}", operation);

@@ -20,8 +20,12 @@ inline void throw_if_error(std::error_code ec, std::string_view operation, const
 
 // A cleared error code without the out-of-line std::system_category() call
 // that `std::error_code ec;` makes: for the throwing forms' per-call code.
-extern const std::error_category& system_category;
-inline std::error_code no_error() noexcept { return {0, system_category}; }
+// (A function-local static: safe even from a user's static initializers.)
+inline const std::error_category& cached_system_category() noexcept {
+    static const std::error_category& category = std::system_category();
+    return category;
+}
+inline std::error_code no_error() noexcept { return {0, cached_system_category()}; }
 
 // ec.clear() calls std::system_category() out of line; on the per-message
 // paths an error code that is already clear is left as it is.

@@ -62,6 +62,14 @@ private:
     std::size_t offset_ = 0;
 };
 
+template <class Buffer>
+std::size_t total_size(std::span<const Buffer> buffers) noexcept {
+    std::size_t total = 0;
+    for (const Buffer& b : buffers)
+        total += b.size();
+    return total;
+}
+
 } // namespace
 
 // --- loops ------------------------------------------------------------------
@@ -84,11 +92,24 @@ std::size_t LocalStream::read_exact(MutableBuffer buffer, std::error_code& ec) n
     return total;
 }
 
+// Several buffers: the first call gets the caller's list as it is (usually it
+// moves everything); only after a short transfer is a window built.
 std::size_t LocalStream::read_exact(std::span<const MutableBuffer> buffers, std::error_code& ec) noexcept {
     detail::clear(ec);
-    std::size_t total = 0;
+    const std::size_t wanted = total_size(buffers);
+    if (wanted == 0)
+        return 0;
+    std::size_t total = read_some(buffers, ec);
+    if (ec || total == wanted)
+        return total;
+    if (total == 0) {
+        ec = errc::end_of_stream;
+        return 0;
+    }
+    BufferCursor<MutableBuffer> cursor(buffers);
+    cursor.consume(total);
     std::array<MutableBuffer, max_buffers_per_call> storage;
-    for (BufferCursor<MutableBuffer> cursor(buffers); !cursor.done();) {
+    while (!cursor.done()) {
         const std::size_t n = read_some(cursor.window(storage), ec);
         if (ec)
             return total;
@@ -117,9 +138,16 @@ std::size_t LocalStream::write_all(ConstBuffer buffer, std::error_code& ec) noex
 
 std::size_t LocalStream::write_all(std::span<const ConstBuffer> buffers, std::error_code& ec) noexcept {
     detail::clear(ec);
-    std::size_t total = 0;
+    const std::size_t wanted = total_size(buffers);
+    if (wanted == 0)
+        return 0;
+    std::size_t total = write_some(buffers, ec);
+    if (ec || total == wanted)
+        return total;
+    BufferCursor<ConstBuffer> cursor(buffers);
+    cursor.consume(total);
     std::array<ConstBuffer, max_buffers_per_call> storage;
-    for (BufferCursor<ConstBuffer> cursor(buffers); !cursor.done();) {
+    while (!cursor.done()) {
         const std::size_t n = write_some(cursor.window(storage), ec);
         if (ec)
             return total;
@@ -135,7 +163,6 @@ std::size_t LocalStream::send(ConstBuffer bytes, std::initializer_list<BorrowedH
                               std::error_code& ec) noexcept {
     return send(bytes, std::span<const BorrowedHandle>(handles.begin(), handles.size()), ec);
 }
-
 
 // --- throwing forms -----------------------------------------------------------
 

@@ -10,6 +10,7 @@
 #include <array>
 #include <chrono>
 #include <string>
+#include <thread>
 
 using namespace localsock;
 using namespace std::chrono_literals;
@@ -95,6 +96,43 @@ TEST_CASE("stream: pair carries bytes both ways, vectored too") {
     std::array<char, 4> back{};
     CHECK(a.read_some(buffer(back)) == 4);
     CHECK(std::string(back.data(), 4) == "back");
+}
+
+TEST_CASE("stream: vectored read_exact and write_all continue after a short transfer") {
+    using namespace std::chrono_literals;
+    const testing::HandleLeakCheck leaks;
+    auto [a, b] = LocalStream::pair();
+    b.set_read_timeout(10s); // a broken continuation fails instead of hanging
+    SUBCASE("a read that finds only part of the data") {
+        testing::Thread writer([&a] {
+            a.write_all("01234");
+            std::this_thread::sleep_for(50ms); // the reader's first read sees 5 bytes
+            a.write_all("56789abcd");
+        });
+        std::array<char, 3> first{};
+        std::array<char, 11> second{};
+        const std::array<MutableBuffer, 2> into{buffer(first), buffer(second)};
+        std::error_code ec;
+        CHECK(b.read_exact(into, ec) == 14);
+        CHECK_FALSE(ec);
+        writer.join();
+        CHECK(std::string(first.data(), 3) + std::string(second.data(), 11) == "0123456789abcd");
+    }
+    SUBCASE("a write far larger than the socket buffer") {
+        std::vector<std::uint8_t> head(3 << 20), tail(5 << 20);
+        for (std::size_t i = 0; i < head.size(); ++i)
+            head[i] = static_cast<std::uint8_t>(i);
+        for (std::size_t i = 0; i < tail.size(); ++i)
+            tail[i] = static_cast<std::uint8_t>(i * 3);
+        const std::array<ConstBuffer, 2> parts{buffer(std::as_const(head)), buffer(std::as_const(tail))};
+        testing::Thread writer([&] { a.write_all(parts); });
+        std::vector<std::uint8_t> got_head(head.size()), got_tail(tail.size());
+        b.read_exact(buffer(got_head));
+        b.read_exact(buffer(got_tail));
+        writer.join();
+        CHECK(got_head == head);
+        CHECK(got_tail == tail);
+    }
 }
 
 TEST_CASE("stream: a large transfer arrives intact through write_all/read_exact") {

@@ -156,7 +156,10 @@ public:
     OwnedHandle peer_process(std::error_code& ec) const noexcept;
 
     native_handle_type native_handle() const noexcept;
-    // Gives up the socket; the stream is closed afterwards.
+    // Gives up the socket; the stream is closed afterwards. On Windows the
+    // framing state goes with it: bytes already read ahead, handles of a
+    // frame not yet delivered (closed) and a non-blocking write still in
+    // flight (cancelled) are lost, so release a stream only between messages.
     OwnedHandle release() noexcept;
 
     struct Impl;

@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <new>
 
 #include <sys/socket.h>
 #include <sys/uio.h>
