@@ -28,6 +28,10 @@ public:
         case errc::handle_passing_disabled: return "handle passing is switched off on this stream";
         case errc::protocol_error: return "the peer sent a malformed localsock frame";
         case errc::name_invalid_character: return "the local socket name contains a character this platform forbids";
+        case errc::control_truncated:
+            return "control data did not fit the receive buffer; handles that came were closed";
+        case errc::empty_message: return "a sequenced-packet message needs at least one byte";
+        case errc::wrong_socket_type: return "the handle is not a local socket of the expected type";
         }
         return "unknown localsock error";
     }
@@ -41,6 +45,8 @@ public:
         case errc::name_contains_nul:
         case errc::not_a_listener:
         case errc::name_invalid_character:
+        case errc::empty_message:
+        case errc::wrong_socket_type:
         case errc::not_a_local_stream: return std::errc::invalid_argument;
         case errc::handle_passing_disabled: return std::errc::operation_not_supported;
         case errc::protocol_error: return std::errc::protocol_error;
@@ -48,6 +54,7 @@ public:
         case errc::name_too_long: return std::errc::filename_too_long;
         case errc::name_kind_unsupported: return std::errc::not_supported;
         case errc::handles_truncated:
+        case errc::control_truncated:
         case errc::end_of_stream: break;
         }
         return {value, *this};
@@ -64,6 +71,9 @@ const std::error_category& error_category() noexcept {
 HandlesTruncatedError::HandlesTruncatedError(std::size_t bytes_received, const char* what)
     : std::system_error(make_error_code(errc::handles_truncated), what), bytes_received_(bytes_received) {}
 
+HandlesTruncatedError::HandlesTruncatedError(std::error_code ec, std::size_t bytes_received, const std::string& what)
+    : std::system_error(ec, what), bytes_received_(bytes_received) {}
+
 namespace detail {
 
 std::string describe_operation(std::string_view operation, const LocalSocketName& name) {
@@ -74,6 +84,13 @@ std::string describe_operation(std::string_view operation, const LocalSocketName
 
 void throw_operation_error(std::error_code ec, std::string_view operation, const LocalSocketName& name) {
     throw std::system_error(ec, describe_operation(operation, name));
+}
+
+void throw_receive_error(std::error_code ec, std::size_t bytes, std::string_view operation,
+                         const LocalSocketName& name) {
+    if (ec == errc::handles_truncated || ec == errc::control_truncated)
+        throw HandlesTruncatedError(ec, bytes, describe_operation(operation, name));
+    throw_operation_error(ec, operation, name);
 }
 
 } // namespace detail

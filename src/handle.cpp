@@ -12,4 +12,10 @@ OwnedHandle OwnedHandle::duplicate() const {
     return copy;
 }
 
+void OwnedHandle::set_inheritable(bool inheritable) {
+    std::error_code ec;
+    set_inheritable(inheritable, ec);
+    detail::throw_if_error(ec, "set inheritable", {});
+}
+
 } // namespace localsock

@@ -1,10 +1,13 @@
 // Private: turning an error code into the exception of a throwing form.
 #pragma once
 
+#include <localsock/message.hpp>
 #include <localsock/name.hpp>
 
+#include <cstddef>
 #include <string_view>
 #include <system_error>
+#include <type_traits>
 
 namespace localsock::detail {
 
@@ -36,5 +39,60 @@ inline void clear(std::error_code& ec) noexcept {
 
 // The message text alone, for exceptions that carry more than a code.
 std::string describe_operation(std::string_view operation, const LocalSocketName& name);
+
+// Like throw_operation_error, but a truncation (errc::handles_truncated /
+// errc::control_truncated) throws HandlesTruncatedError carrying `bytes`.
+[[noreturn]] void throw_receive_error(std::error_code ec, std::size_t bytes, std::string_view operation,
+                                      const LocalSocketName& name);
+
+template <class Result>
+[[noreturn]] void throw_result_error(std::error_code ec, const Result&, std::string_view operation,
+                                     const LocalSocketName& name) {
+    throw_operation_error(ec, operation, name);
+}
+[[noreturn]] inline void throw_result_error(std::error_code ec, std::size_t bytes, std::string_view operation,
+                                            const LocalSocketName& name) {
+    throw_receive_error(ec, bytes, operation, name);
+}
+[[noreturn]] inline void throw_result_error(std::error_code ec, const ReceiveResult& result,
+                                            std::string_view operation, const LocalSocketName& name) {
+    throw_receive_error(ec, result.bytes, operation, name);
+}
+
+template <class Socket>
+const LocalSocketName& name_of(const Socket& socket) noexcept {
+    if constexpr (requires { socket.name(); })
+        return socket.name();
+    else
+        return socket.local_name();
+}
+
+// The throwing form of an operation: runs call(ec) and throws on error,
+// naming the operation and the socket. The success path costs one branch;
+// the socket's name is looked up only to build the message of an error.
+template <class Socket, class Call>
+auto or_throw(const Socket& socket, std::string_view operation, Call&& call) {
+    std::error_code ec = no_error();
+    if constexpr (std::is_void_v<std::invoke_result_t<Call&, std::error_code&>>) {
+        call(ec);
+        if (ec) [[unlikely]]
+            throw_operation_error(ec, operation, name_of(socket));
+    } else {
+        auto result = call(ec);
+        if (ec) [[unlikely]]
+            throw_result_error(ec, result, operation, name_of(socket));
+        return result;
+    }
+}
+
+// The throwing form of a factory: the name is the one being opened.
+template <class Call>
+auto or_throw_opening(std::string_view operation, const LocalSocketName& name, Call&& call) {
+    std::error_code ec = no_error();
+    auto result = call(ec);
+    if (ec) [[unlikely]]
+        throw_operation_error(ec, operation, name);
+    return result;
+}
 
 } // namespace localsock::detail

@@ -166,18 +166,7 @@ std::size_t LocalStream::send(ConstBuffer bytes, std::initializer_list<BorrowedH
 
 // --- throwing forms -----------------------------------------------------------
 
-namespace {
-// The success path costs one branch: the socket name is looked up only to
-// build the message of an error.
-template <class F>
-auto or_throw(const LocalStream& stream, std::string_view operation, F&& call) {
-    std::error_code ec = detail::no_error();
-    auto result = call(ec);
-    if (ec) [[unlikely]]
-        detail::throw_operation_error(ec, operation, stream.name());
-    return result;
-}
-} // namespace
+using detail::or_throw;
 
 LocalStream LocalStream::connect(const LocalSocketName& name, std::error_code& ec) noexcept {
     return connect(name, ConnectOptions{}, ec);
@@ -239,14 +228,16 @@ std::size_t LocalStream::send(ConstBuffer bytes, std::span<const OwnedHandle> ha
 }
 
 std::size_t LocalStream::receive(MutableBuffer buffer, std::vector<OwnedHandle>& handles) {
-    std::error_code ec = detail::no_error();
-    const std::size_t n = receive(buffer, handles, ec);
-    if (ec) [[unlikely]] {
-        if (ec == errc::handles_truncated)
-            throw HandlesTruncatedError(n, detail::describe_operation("receive", name()).c_str());
-        detail::throw_operation_error(ec, "receive", name());
-    }
-    return n;
+    return or_throw(*this, "receive", [&](std::error_code& ec) { return receive(buffer, handles, ec); });
+}
+std::size_t LocalStream::send(ConstBuffer bytes, const ancillary::Builder& control) {
+    return or_throw(*this, "send", [&](std::error_code& ec) { return send(bytes, control, ec); });
+}
+ReceiveResult LocalStream::receive(MutableBuffer buffer, ancillary::Received& control, ReceiveFlags flags) {
+    return or_throw(*this, "receive", [&](std::error_code& ec) { return receive(buffer, control, flags, ec); });
+}
+void LocalStream::set_receive_credentials(bool enabled) {
+    or_throw(*this, "receive credentials", [&](std::error_code& ec) { set_receive_credentials(enabled, ec); });
 }
 
 void LocalStream::set_max_handles_per_receive(std::size_t limit) {

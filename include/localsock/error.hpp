@@ -4,6 +4,7 @@
 #include <localsock/config.hpp>
 
 #include <cstddef>
+#include <string>
 #include <system_error>
 
 namespace localsock {
@@ -25,6 +26,9 @@ enum class errc {
     handle_passing_disabled, // this stream was opened with handle_passing = false (operation_not_supported)
     protocol_error,        // the peer sent a malformed or hostile frame     (protocol_error)
     name_invalid_character, // a character the platform forbids in names  (invalid_argument)
+    control_truncated,     // control data did not fit; handles closed, data delivered
+    empty_message,         // a sequenced-packet message needs at least one byte (invalid_argument)
+    wrong_socket_type,     // an adopted handle is not a local socket of this type (invalid_argument)
 };
 
 LOCALSOCK_API const std::error_category& error_category() noexcept;
@@ -33,12 +37,14 @@ inline std::error_code make_error_code(errc e) noexcept {
     return {static_cast<int>(e), error_category()};
 }
 
-// Thrown by the throwing form of LocalStream::receive() when handles were
-// truncated: the bytes were delivered into the caller's buffer, and this
-// tells how many. The error-code form returns the count and sets the code.
+// Thrown by the throwing forms of receive() when handles or control data were
+// truncated (errc::handles_truncated / errc::control_truncated): the bytes
+// were delivered into the caller's buffer, and this tells how many. The
+// error-code forms return the count (or ReceiveResult) and set the code.
 class LOCALSOCK_API HandlesTruncatedError : public std::system_error {
 public:
     HandlesTruncatedError(std::size_t bytes_received, const char* what);
+    HandlesTruncatedError(std::error_code ec, std::size_t bytes_received, const std::string& what);
     std::size_t bytes_received() const noexcept { return bytes_received_; }
 
 private:

@@ -68,6 +68,16 @@ public:
     OwnedHandle duplicate() const;
     OwnedHandle duplicate(std::error_code& ec) const noexcept;
 
+    // Whether child processes inherit this handle (across exec on POSIX,
+    // CreateProcess with bInheritHandles on Windows). Everything localsock
+    // hands out starts non-inheritable; switch it on only for the handle a
+    // child must get, right before spawning it, and off (or close it) right
+    // after: every child spawned meanwhile inherits it too. On POSIX,
+    // posix_spawn_file_actions_adddup2 onto the child's descriptor number
+    // gives the child an inheritable copy without touching this one.
+    void set_inheritable(bool inheritable);
+    void set_inheritable(bool inheritable, std::error_code& ec) noexcept;
+
 private:
     native_handle_type handle_ = invalid_native_handle;
 };

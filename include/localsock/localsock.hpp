@@ -1,10 +1,15 @@
 // localsock: local sockets and handle passing, one API on every OS.
 #pragma once
 
+#include <localsock/ancillary.hpp>
 #include <localsock/buffer.hpp>
 #include <localsock/config.hpp>
+#include <localsock/datagram.hpp>
 #include <localsock/error.hpp>
 #include <localsock/handle.hpp>
 #include <localsock/listener.hpp>
+#include <localsock/message.hpp>
 #include <localsock/name.hpp>
+#include <localsock/seqpacket.hpp>
 #include <localsock/stream.hpp>
+#include <localsock/values.hpp>

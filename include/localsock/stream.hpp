@@ -1,9 +1,11 @@
 // localsock: a connected, bidirectional byte stream between two processes.
 #pragma once
 
+#include <localsock/ancillary.hpp>
 #include <localsock/buffer.hpp>
 #include <localsock/config.hpp>
 #include <localsock/handle.hpp>
+#include <localsock/message.hpp>
 #include <localsock/name.hpp>
 
 #include <chrono>
@@ -122,6 +124,22 @@ public:
     // handle_passing = false accepts no handles.
     std::size_t receive(MutableBuffer buffer, std::vector<OwnedHandle>& handles);
     std::size_t receive(MutableBuffer buffer, std::vector<OwnedHandle>& handles, std::error_code& ec) noexcept;
+
+    // Bytes with any control messages (POSIX; not_supported on Windows).
+    // Like the handle form: the control data rides on the first byte, and
+    // the return value is the bytes written.
+    std::size_t send(ConstBuffer bytes, const ancillary::Builder& control);
+    std::size_t send(ConstBuffer bytes, const ancillary::Builder& control, std::error_code& ec) noexcept;
+    // Reads like read_some and collects every control message that came with
+    // those bytes (result.bytes == 0: end of stream). Control truncation is
+    // errc::control_truncated; with ReceiveFlags::peek the bytes stay queued.
+    ReceiveResult receive(MutableBuffer buffer, ancillary::Received& control, ReceiveFlags flags = ReceiveFlags::none);
+    ReceiveResult receive(MutableBuffer buffer, ancillary::Received& control, ReceiveFlags flags,
+                          std::error_code& ec) noexcept;
+    // Linux: the bytes carry the sender's credentials (SO_PASSCRED), read
+    // with ancillary::Received::credentials(). not_supported elsewhere.
+    void set_receive_credentials(bool enabled);
+    void set_receive_credentials(bool enabled, std::error_code& ec) noexcept;
 
     // How many handles one receive() accepts: 0..max_handles_per_message,
     // default max_handles_per_message. Zero refuses all handles.

@@ -1,6 +1,6 @@
-// LocalStream::peer_credentials on POSIX: each system's own query.
+// Peer credentials and the peer process on POSIX: each system's own query.
 #include "descriptor.hpp"
-#include "stream_impl.hpp"
+#include "socket_core.hpp"
 
 #include <new>
 
@@ -11,14 +11,14 @@
 #  include <sys/ucred.h>
 #endif
 
-namespace localsock {
+namespace localsock::posix {
 namespace {
 
 bool query(int fd, PeerCredentials& out, std::error_code& ec) noexcept {
 #if defined(SO_PEERCRED) && !defined(__OpenBSD__)
     // Linux: the peer's pid, uid and gid at connect() (or socketpair()) time.
     ucred cred{};
-    if (!posix::get_socket_option(fd, SOL_SOCKET, SO_PEERCRED, cred, ec))
+    if (!get_socket_option(fd, SOL_SOCKET, SO_PEERCRED, cred, ec))
         return false;
     out.pid = cred.pid;
     out.uid = cred.uid;
@@ -26,7 +26,7 @@ bool query(int fd, PeerCredentials& out, std::error_code& ec) noexcept {
     return true;
 #elif defined(__OpenBSD__)
     sockpeercred cred{};
-    if (!posix::get_socket_option(fd, SOL_SOCKET, SO_PEERCRED, cred, ec))
+    if (!get_socket_option(fd, SOL_SOCKET, SO_PEERCRED, cred, ec))
         return false;
     out.pid = cred.pid;
     out.uid = cred.uid;
@@ -34,7 +34,7 @@ bool query(int fd, PeerCredentials& out, std::error_code& ec) noexcept {
     return true;
 #elif defined(__NetBSD__)
     unpcbid cred{};
-    if (!posix::get_socket_option(fd, 0, LOCAL_PEEREID, cred, ec))
+    if (!get_socket_option(fd, 0, LOCAL_PEEREID, cred, ec))
         return false;
     out.pid = cred.unp_pid;
     out.uid = cred.unp_euid;
@@ -42,7 +42,7 @@ bool query(int fd, PeerCredentials& out, std::error_code& ec) noexcept {
     return true;
 #elif defined(__APPLE__) || defined(__FreeBSD__) || defined(__DragonFly__)
     xucred cred{};
-    if (!posix::get_socket_option(fd, SOL_LOCAL, LOCAL_PEERCRED, cred, ec))
+    if (!get_socket_option(fd, SOL_LOCAL, LOCAL_PEERCRED, cred, ec))
         return false;
     if (cred.cr_version != XUCRED_VERSION) {
         ec = std::make_error_code(std::errc::not_supported);
@@ -53,7 +53,7 @@ bool query(int fd, PeerCredentials& out, std::error_code& ec) noexcept {
 #  if defined(__APPLE__)
     pid_t pid = 0;
     std::error_code no_pid; // older macOS: credentials without a pid
-    if (posix::get_socket_option(fd, SOL_LOCAL, LOCAL_PEERPID, pid, no_pid))
+    if (get_socket_option(fd, SOL_LOCAL, LOCAL_PEERPID, pid, no_pid))
         out.pid = pid;
 #  elif defined(__FreeBSD__) && __FreeBSD_version >= 1300030
     out.pid = cred.cr_pid;
@@ -95,7 +95,7 @@ bool query_groups(int fd, PeerCredentials& out, std::error_code& ec) noexcept {
             }
             out.groups.clear();
             if (errno != ENOPROTOOPT) // an old kernel has no list to give: leave it empty
-                ec = posix::last_error();
+                ec = last_error();
             return errno == ENOPROTOOPT;
         }
     } catch (const std::bad_alloc&) {
@@ -111,7 +111,7 @@ bool query_security_label(int fd, PeerCredentials& out, std::error_code& ec) noe
     if (::getsockopt(fd, SOL_SOCKET, SO_PEERSEC, label, &length) != 0) {
         if (errno == ENOPROTOOPT || errno == EINVAL)
             return true; // no LSM labels this socket: the label stays empty
-        ec = posix::last_error();
+        ec = last_error();
         return false;
     }
     try {
@@ -126,37 +126,37 @@ bool query_security_label(int fd, PeerCredentials& out, std::error_code& ec) noe
 
 } // namespace
 
-PeerCredentials LocalStream::peer_credentials(std::error_code& ec) const noexcept {
+PeerCredentials peer_credentials(const SocketCore* core, std::error_code& ec) noexcept {
     ec.clear();
     PeerCredentials credentials;
-    if (!is_open()) {
-        ec = posix::not_open();
+    if (!is_open(core)) {
+        ec = not_open();
         return credentials;
     }
-    if (!query(impl_->fd(), credentials, ec))
+    if (!query(core->fd(), credentials, ec))
         return credentials;
 #if defined(__linux__)
-    if (query_groups(impl_->fd(), credentials, ec))
-        query_security_label(impl_->fd(), credentials, ec);
+    if (query_groups(core->fd(), credentials, ec))
+        query_security_label(core->fd(), credentials, ec);
 #endif
     return credentials;
 }
 
-OwnedHandle LocalStream::peer_process(std::error_code& ec) const noexcept {
+OwnedHandle peer_process(const SocketCore* core, std::error_code& ec) noexcept {
     ec.clear();
-    if (!is_open()) {
-        ec = posix::not_open();
+    if (!is_open(core)) {
+        ec = not_open();
         return {};
     }
 #if defined(__linux__)
     int pidfd = -1;
-    if (!posix::get_socket_option(impl_->fd(), SOL_SOCKET, SO_PEERPIDFD, pidfd, ec)) {
+    if (!get_socket_option(core->fd(), SOL_SOCKET, SO_PEERPIDFD, pidfd, ec)) {
         if (ec == std::errc::no_protocol_option) // kernels before 6.5
             ec = std::make_error_code(std::errc::not_supported);
         return {};
     }
     OwnedHandle owner(pidfd); // the kernel makes pidfds close-on-exec
-    if (!posix::set_cloexec(pidfd, ec))
+    if (!set_cloexec(pidfd, ec))
         return {};
     return owner;
 #else
@@ -165,4 +165,4 @@ OwnedHandle LocalStream::peer_process(std::error_code& ec) const noexcept {
 #endif
 }
 
-} // namespace localsock
+} // namespace localsock::posix

@@ -24,4 +24,12 @@ OwnedHandle OwnedHandle::duplicate(std::error_code& ec) const noexcept {
     return OwnedHandle(fd);
 }
 
+void OwnedHandle::set_inheritable(bool inheritable, std::error_code& ec) noexcept {
+    ec.clear();
+    const int flags = ::fcntl(handle_, F_GETFD);
+    const int wanted = inheritable ? (flags & ~FD_CLOEXEC) : (flags | FD_CLOEXEC);
+    if (flags < 0 || (wanted != flags && ::fcntl(handle_, F_SETFD, wanted) != 0))
+        ec = posix::last_error();
+}
+
 } // namespace localsock

@@ -23,4 +23,14 @@ OwnedHandle OwnedHandle::duplicate(std::error_code& ec) const noexcept {
     return OwnedHandle(copy);
 }
 
+void OwnedHandle::set_inheritable(bool inheritable, std::error_code& ec) noexcept {
+    ec.clear();
+    if (!valid() || handle_ == nullptr) {
+        ec = std::make_error_code(std::errc::bad_file_descriptor);
+        return;
+    }
+    if (!::SetHandleInformation(handle_, HANDLE_FLAG_INHERIT, inheritable ? HANDLE_FLAG_INHERIT : 0))
+        ec = win32::last_error();
+}
+
 } // namespace localsock

@@ -1,0 +1,51 @@
+// Private: a bound, listening AF_UNIX socket of some type — what LocalListener
+// (SOCK_STREAM) and LocalSeqpacketListener (SOCK_SEQPACKET) are on POSIX —
+// and binding a socket to a name, which LocalDatagram shares.
+#pragma once
+
+#include "socket_file.hpp"
+
+#include <localsock/listener.hpp>
+
+#include <filesystem>
+#include <optional>
+#include <system_error>
+
+namespace localsock::posix {
+
+// Binds fd to `name`. Filesystem names: the file gets `mode` with no
+// moment of wider access, a stale file is replaced if `reclaim` (under the
+// reclaim lock, which is held until `while_locked` has run: listeners
+// listen() there), and own_file records the file created.
+bool bind_to_name(int fd, const LocalSocketName& name, const std::optional<std::filesystem::perms>& mode,
+                  bool reclaim, std::optional<FileIdentity>& own_file, bool (*while_locked)(int fd, int backlog),
+                  int backlog, std::error_code& ec) noexcept;
+
+struct ListeningSocket {
+    OwnedHandle socket;
+    LocalSocketName name;
+    // The socket file this listener created; removed on close if still there.
+    std::optional<FileIdentity> own_file;
+    bool nonblocking = false;
+    bool handle_passing = true;
+
+    ListeningSocket() = default;
+    ListeningSocket(const ListeningSocket&) = delete;
+    ListeningSocket& operator=(const ListeningSocket&) = delete;
+    ~ListeningSocket() {
+        // Before the socket closes (members are destroyed after this body),
+        // so the path never names a dead socket of ours.
+        if (own_file)
+            remove_socket_file_if_same(name.value(), *own_file);
+    }
+};
+
+bool bind_listening(ListeningSocket& listener, int type, const LocalSocketName& name, const ListenerOptions& options,
+                    std::error_code& ec) noexcept;
+bool adopt_listening(ListeningSocket& listener, int type, OwnedHandle handle, std::error_code& ec) noexcept;
+// The next connection (would_block on a non-blocking listener with none).
+OwnedHandle accept_next(ListeningSocket* listener, std::error_code& ec) noexcept;
+void set_listener_nonblocking(ListeningSocket* listener, bool nonblocking, std::error_code& ec) noexcept;
+OwnedHandle release_listening(ListeningSocket* listener) noexcept;
+
+} // namespace localsock::posix

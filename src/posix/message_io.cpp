@@ -1,0 +1,217 @@
+// One message out, one message in (message_io.hpp).
+#include "message_io.hpp"
+#include "ancillary_access.hpp"
+#include "control.hpp"
+#include "descriptor.hpp"
+
+#include <localsock/error.hpp>
+
+#include <array>
+#include <cstring>
+
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+namespace localsock::posix {
+namespace {
+
+// A message is gathered from at most this many parts (one iovec each).
+constexpr std::size_t max_parts = 64;
+
+template <class Buffer>
+bool to_iovecs(std::span<const Buffer> buffers, std::array<iovec, max_parts>& out, msghdr& message,
+               std::size_t& total, std::error_code& ec) noexcept {
+    if (buffers.size() > max_parts) {
+        ec = std::make_error_code(std::errc::argument_list_too_long);
+        return false;
+    }
+    total = 0;
+    for (std::size_t i = 0; i < buffers.size(); ++i) {
+        out[i] = iovec{const_cast<void*>(static_cast<const void*>(buffers[i].data())), buffers[i].size()};
+        total += buffers[i].size();
+    }
+    message.msg_iov = out.data();
+    message.msg_iovlen = buffers.size();
+    return true;
+}
+
+void set_destination(msghdr& message, Destination to) noexcept {
+    if (to != nullptr) {
+        message.msg_name = const_cast<sockaddr*>(to->get());
+        message.msg_namelen = to->length;
+    }
+}
+
+// The common checks and the sendmsg itself; `control` is already in `message`.
+std::size_t send_prepared(SocketCore* core, Boundaries kind, std::size_t total, msghdr& message,
+                          std::error_code& ec) noexcept {
+    if (kind == Boundaries::seqpacket && total == 0) {
+        ec = errc::empty_message;
+        return 0;
+    }
+    if (kind == Boundaries::stream && total == 0 && message.msg_controllen != 0) {
+        ec = errc::handles_need_data;
+        return 0;
+    }
+    return transfer(core, ec, [&](int fd) { return send_message(fd, message); });
+}
+
+// recvmsg flags: MSG_TRUNC makes Linux return a message's full size.
+int receive_flags(Boundaries kind, ReceiveFlags flags) noexcept {
+    int result = cloexec_receive_flag;
+#if defined(__linux__)
+    if (kind != Boundaries::stream)
+        result |= MSG_TRUNC;
+#else
+    (void)kind;
+#endif
+    if (has_flag(flags, ReceiveFlags::peek))
+        result |= MSG_PEEK;
+    return result;
+}
+
+ReceiveResult receive_prepared(SocketCore* core, Boundaries kind, msghdr& message, std::size_t capacity,
+                               int flags, SocketAddress* from, std::error_code& ec) noexcept {
+    sockaddr_un peer{};
+    if (from != nullptr) {
+        message.msg_name = &peer;
+        message.msg_namelen = sizeof peer;
+    }
+    const std::size_t n = transfer(core, ec, [&](int fd) {
+        return retry_on_eintr([&] { return ::recvmsg(fd, &message, flags); });
+    });
+    if (ec)
+        return {};
+    if (from != nullptr) {
+        from->storage = peer;
+        from->length = message.msg_namelen;
+    }
+    ReceiveResult result;
+    result.bytes = n < capacity ? n : capacity;
+    result.message_size = n;
+    result.data_truncated = kind != Boundaries::stream && (message.msg_flags & MSG_TRUNC) != 0;
+    return result;
+}
+
+} // namespace
+
+std::size_t send_message(SocketCore* core, Boundaries kind, std::span<const ConstBuffer> parts, Destination to,
+                         std::span<const BorrowedHandle> handles, std::error_code& ec) noexcept {
+    ec.clear();
+    msghdr message{};
+    std::array<iovec, max_parts> iov;
+    std::size_t total = 0;
+    if (!to_iovecs(parts, iov, message, total, ec))
+        return 0;
+    set_destination(message, to);
+    ControlBuffer control;
+    if (!handles.empty()) {
+        if (is_open(core) && !core->handle_passing) {
+            ec = errc::handle_passing_disabled;
+            return 0;
+        }
+        if (handles.size() > max_handles_per_message) {
+            ec = errc::too_many_handles;
+            return 0;
+        }
+        message.msg_control = control.bytes;
+        message.msg_controllen = write_rights(control, handles);
+    }
+    return send_prepared(core, kind, total, message, ec);
+}
+
+std::size_t send_message(SocketCore* core, Boundaries kind, std::span<const ConstBuffer> parts, Destination to,
+                         const ancillary::Builder& control, std::error_code& ec) noexcept {
+    ec.clear();
+    msghdr message{};
+    std::array<iovec, max_parts> iov;
+    std::size_t total = 0;
+    if (!to_iovecs(parts, iov, message, total, ec))
+        return 0;
+    set_destination(message, to);
+    if (!control.empty()) {
+        message.msg_control = const_cast<std::byte*>(control.bytes().data());
+        message.msg_controllen = control.bytes().size();
+    }
+    return send_prepared(core, kind, total, message, ec);
+}
+
+ReceiveResult receive_message(SocketCore* core, Boundaries kind, std::span<const MutableBuffer> parts,
+                              std::vector<OwnedHandle>* handles, SocketAddress* from, std::error_code& ec) noexcept {
+    ec.clear();
+    msghdr message{};
+    std::array<iovec, max_parts> iov;
+    std::size_t capacity = 0;
+    if (!to_iovecs(parts, iov, message, capacity, ec))
+        return {};
+    const std::size_t limit = handles != nullptr && is_open(core) ? core->handle_limit() : 0;
+    ControlBuffer control;
+    message.msg_control = control.bytes;
+    message.msg_controllen = control_space(limit);
+    ReceiveResult result = receive_prepared(core, kind, message, capacity, receive_flags(kind, {}), from, ec);
+    if (ec)
+        return result;
+
+    ArrivedDescriptors arrived(message);
+    if (arrived.size() == 0 && (message.msg_flags & MSG_CTRUNC) == 0)
+        return result;
+    // MSG_CTRUNC: the ones that fit were installed, the rest dropped. More
+    // than the limit can also fit, since CMSG_SPACE rounds up. Either way the
+    // message's handles are incomplete: close what came (the destructor
+    // does) and say so; the data stays delivered.
+    if ((message.msg_flags & MSG_CTRUNC) != 0 || arrived.size() > limit) {
+        result.control_truncated = true;
+        ec = errc::handles_truncated;
+        return result;
+    }
+    if (received_descriptors_need_cloexec && !arrived.make_cloexec(ec))
+        return result;
+    arrived.hand_over(*handles, ec);
+    return result;
+}
+
+ReceiveResult receive_message(SocketCore* core, Boundaries kind, MutableBuffer buffer, ancillary::Received& control,
+                              ReceiveFlags flags, SocketAddress* from, std::error_code& ec) noexcept {
+    ec.clear();
+    control.clear(); // closes what an earlier receive left in it
+    iovec data{buffer.data(), buffer.size()};
+    msghdr message{};
+    message.msg_iov = &data;
+    message.msg_iovlen = 1;
+    message.msg_control = detail::AncillaryAccess::storage(control);
+    message.msg_controllen = ancillary::capacity;
+    ReceiveResult result = receive_prepared(core, kind, message, buffer.size(), receive_flags(kind, flags), from, ec);
+    if (ec) {
+        detail::AncillaryAccess::set_received(control, 0, false, false);
+        return result;
+    }
+    ArrivedDescriptors arrived(message);
+    const bool truncated = (message.msg_flags & MSG_CTRUNC) != 0 || arrived.size() > core->handle_limit();
+    bool owned = !truncated; // on truncation the destructor of `arrived` closes them all
+    if (owned && received_descriptors_need_cloexec && !arrived.make_cloexec(ec))
+        owned = false;
+    if (owned)
+        arrived.keep();
+    detail::AncillaryAccess::set_received(control, message.msg_controllen, truncated, owned);
+    if (truncated) {
+        result.control_truncated = true;
+        ec = errc::control_truncated;
+    }
+    return result;
+}
+
+std::size_t next_message_size(SocketCore* core, std::error_code& ec) noexcept {
+    ec.clear();
+#if defined(__linux__)
+    char probe;
+    return transfer(core, ec, [&](int fd) {
+        return retry_on_eintr([&] { return ::recv(fd, &probe, 1, MSG_PEEK | MSG_TRUNC); });
+    });
+#else
+    (void)core;
+    ec = std::make_error_code(std::errc::not_supported);
+    return 0;
+#endif
+}
+
+} // namespace localsock::posix

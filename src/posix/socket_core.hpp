@@ -1,0 +1,113 @@
+// Private: what every connected or datagram localsock socket is on POSIX — an
+// AF_UNIX socket of some type, its name and its receive policy — and the
+// operations they all share. LocalStream, LocalSeqpacket and LocalDatagram
+// each have an Impl derived from SocketCore.
+#pragma once
+
+#include "descriptor.hpp"
+
+#include <localsock/name.hpp>
+#include <localsock/stream.hpp>
+
+#include <cerrno>
+#include <chrono>
+#include <memory>
+#include <new>
+#include <system_error>
+#include <utility>
+
+namespace localsock::posix {
+
+struct SocketCore {
+    OwnedHandle socket;
+    LocalSocketName name;
+    std::size_t max_handles = max_handles_per_message;
+    bool nonblocking = false;
+    bool handle_passing = true; // false: receives accept no handles
+
+    int fd() const noexcept { return socket.get(); }
+
+    // errno of a failed read or write, as the portable condition: EAGAIN is
+    // "would block" in non-blocking mode and the expiry of SO_RCVTIMEO /
+    // SO_SNDTIMEO otherwise.
+    std::error_code io_error(int error) const noexcept {
+        if (error == EAGAIN || error == EWOULDBLOCK)
+            return std::make_error_code(nonblocking ? std::errc::operation_would_block : std::errc::timed_out);
+        return {error, std::system_category()};
+    }
+
+    // How many handles one receive may install.
+    std::size_t handle_limit() const noexcept { return handle_passing ? max_handles : 0; }
+};
+
+inline std::error_code not_open() noexcept { return std::make_error_code(std::errc::bad_file_descriptor); }
+
+inline bool is_open(const SocketCore* core) noexcept { return core != nullptr && core->socket.valid(); }
+
+// One I/O system call: checks the socket is open, makes the call with its
+// descriptor, and maps a failure to the portable condition.
+template <class Call>
+std::size_t transfer(SocketCore* core, std::error_code& ec, Call call) noexcept {
+    if (!is_open(core)) {
+        ec = not_open();
+        return 0;
+    }
+    const auto n = call(core->fd());
+    if (n < 0) {
+        ec = core->io_error(errno);
+        return 0;
+    }
+    return static_cast<std::size_t>(n);
+}
+
+// The shared controls; each checks that the socket is open.
+void set_timeout(SocketCore* core, int option, std::chrono::milliseconds timeout, std::error_code& ec) noexcept;
+void set_nonblocking(SocketCore* core, bool nonblocking, std::error_code& ec) noexcept;
+void set_handle_limit(SocketCore* core, std::size_t limit, std::error_code& ec) noexcept;
+void shutdown(SocketCore* core, Shutdown how, std::error_code& ec) noexcept;
+void set_flag_option(SocketCore* core, int level, int option, bool on, std::error_code& ec) noexcept;
+// SO_PASSCRED where the platform has it, not_supported elsewhere.
+void set_receive_credentials(SocketCore* core, bool on, std::error_code& ec) noexcept;
+PeerCredentials peer_credentials(const SocketCore* core, std::error_code& ec) noexcept;
+OwnedHandle peer_process(const SocketCore* core, std::error_code& ec) noexcept;
+// Whether fd is an AF_UNIX socket of `type` (connected, if asked).
+bool is_local_socket(int fd, int type, bool connected) noexcept;
+
+// A new socket of `type` connected to `name` (a signal during connect() is
+// waited out, not retried).
+OwnedHandle connect_to(int type, const LocalSocketName& name, std::error_code& ec) noexcept;
+
+// The Impl of a public socket class around a socket it now owns.
+template <class Impl>
+std::unique_ptr<Impl> make_socket(OwnedHandle socket, const LocalSocketName& name, bool handle_passing,
+                                  bool nonblocking, std::error_code& ec) noexcept {
+    auto impl = std::unique_ptr<Impl>(new (std::nothrow) Impl);
+    if (!impl) {
+        ec = std::make_error_code(std::errc::not_enough_memory);
+        return nullptr;
+    }
+    try {
+        impl->name = name;
+    } catch (const std::bad_alloc&) {
+        ec = std::make_error_code(std::errc::not_enough_memory);
+        return nullptr;
+    }
+    impl->nonblocking = nonblocking;
+    impl->socket = std::move(socket);
+    impl->handle_passing = handle_passing;
+    return impl;
+}
+
+template <class Impl>
+std::pair<std::unique_ptr<Impl>, std::unique_ptr<Impl>> make_socket_pair(int type, std::error_code& ec) noexcept {
+    OwnedHandle first, second;
+    if (!open_socket_pair(type, first, second, ec))
+        return {};
+    auto a = make_socket<Impl>(std::move(first), {}, true, false, ec);
+    auto b = make_socket<Impl>(std::move(second), {}, true, false, ec);
+    if (ec)
+        return {};
+    return {std::move(a), std::move(b)};
+}
+
+} // namespace localsock::posix
