@@ -16,6 +16,17 @@ void LocalDatagram::send_to(const LocalSocketName& to, ConstBuffer datagram, std
                             std::error_code& ec) noexcept {
     send_to(to, std::span<const ConstBuffer>(&datagram, 1), handles, ec);
 }
+void LocalDatagram::send_to(const LocalSocketName& to, ConstBuffer datagram, std::error_code& ec) noexcept {
+    send_to(to, std::span<const ConstBuffer>(&datagram, 1), {}, ec);
+}
+void LocalDatagram::send_to(const LocalSocketName& to, ConstBuffer datagram,
+                            std::initializer_list<BorrowedHandle> handles, std::error_code& ec) noexcept {
+    send_to(to, datagram, std::span<const BorrowedHandle>(handles.begin(), handles.size()), ec);
+}
+void LocalDatagram::send(ConstBuffer datagram, std::initializer_list<BorrowedHandle> handles,
+                         std::error_code& ec) noexcept {
+    send(datagram, std::span<const BorrowedHandle>(handles.begin(), handles.size()), ec);
+}
 void LocalDatagram::send(ConstBuffer datagram, std::error_code& ec) noexcept {
     send(std::span<const ConstBuffer>(&datagram, 1), {}, ec);
 }
@@ -58,6 +69,10 @@ void LocalDatagram::connect(const LocalSocketName& peer) {
 void LocalDatagram::send_to(const LocalSocketName& to, ConstBuffer datagram, std::span<const BorrowedHandle> handles) {
     or_throw_opening("send to", to, [&](std::error_code& ec) { send_to(to, datagram, handles, ec); return 0; });
 }
+void LocalDatagram::send_to(const LocalSocketName& to, ConstBuffer datagram,
+                            std::initializer_list<BorrowedHandle> handles) {
+    or_throw_opening("send to", to, [&](std::error_code& ec) { send_to(to, datagram, handles, ec); return 0; });
+}
 void LocalDatagram::send_to(const LocalSocketName& to, std::span<const ConstBuffer> parts,
                             std::span<const BorrowedHandle> handles) {
     or_throw_opening("send to", to, [&](std::error_code& ec) { send_to(to, parts, handles, ec); return 0; });
@@ -80,6 +95,9 @@ ReceiveResult LocalDatagram::receive_from(MutableBuffer buffer, LocalSocketName&
 }
 
 void LocalDatagram::send(ConstBuffer datagram, std::span<const BorrowedHandle> handles) {
+    or_throw(*this, "send", [&](std::error_code& ec) { send(datagram, handles, ec); });
+}
+void LocalDatagram::send(ConstBuffer datagram, std::initializer_list<BorrowedHandle> handles) {
     or_throw(*this, "send", [&](std::error_code& ec) { send(datagram, handles, ec); });
 }
 void LocalDatagram::send(std::span<const ConstBuffer> parts, std::span<const BorrowedHandle> handles) {

@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <span>
@@ -72,6 +73,10 @@ public:
     void send_to(const LocalSocketName& to, ConstBuffer datagram, std::span<const BorrowedHandle> handles = {});
     void send_to(const LocalSocketName& to, ConstBuffer datagram, std::span<const BorrowedHandle> handles,
                  std::error_code& ec) noexcept;
+    void send_to(const LocalSocketName& to, ConstBuffer datagram, std::error_code& ec) noexcept;
+    void send_to(const LocalSocketName& to, ConstBuffer datagram, std::initializer_list<BorrowedHandle> handles);
+    void send_to(const LocalSocketName& to, ConstBuffer datagram, std::initializer_list<BorrowedHandle> handles,
+                 std::error_code& ec) noexcept;
     void send_to(const LocalSocketName& to, std::span<const ConstBuffer> parts,
                  std::span<const BorrowedHandle> handles = {});
     void send_to(const LocalSocketName& to, std::span<const ConstBuffer> parts,
@@ -95,6 +100,8 @@ public:
     void send(ConstBuffer datagram, std::span<const BorrowedHandle> handles = {});
     void send(ConstBuffer datagram, std::error_code& ec) noexcept;
     void send(ConstBuffer datagram, std::span<const BorrowedHandle> handles, std::error_code& ec) noexcept;
+    void send(ConstBuffer datagram, std::initializer_list<BorrowedHandle> handles);
+    void send(ConstBuffer datagram, std::initializer_list<BorrowedHandle> handles, std::error_code& ec) noexcept;
     void send(std::span<const ConstBuffer> parts, std::span<const BorrowedHandle> handles = {});
     void send(std::span<const ConstBuffer> parts, std::span<const BorrowedHandle> handles,
               std::error_code& ec) noexcept;
