@@ -72,7 +72,7 @@ public:
     template <class T>
         requires std::is_trivially_copyable_v<T>
     Builder& add(int level, int type, const T& value) {
-        return add(level, type, std::as_bytes(std::span<const T, 1>(&value, 1)));
+        return add(level, type, std::span<const std::byte>(reinterpret_cast<const std::byte*>(&value), sizeof(T)));
     }
 
     void clear() noexcept { size_ = 0; }
