@@ -117,4 +117,62 @@ TEST_CASE("allocations: none per message in steady state, handle passing include
     CHECK(counted == 0);
 }
 
+TEST_CASE("allocations: none per message on seqpacket and datagram sockets, ancillary forms included") {
+    const testing::HandleLeakCheck leaks;
+    auto [a, b] = LocalSeqpacket::pair();
+    const LocalSocketName name_c = testing::unique_namespaced_name("alloc-c");
+    const LocalSocketName name_d = testing::unique_namespaced_name("alloc-d");
+    LocalDatagram c = LocalDatagram::bind(name_c);
+    LocalDatagram d = LocalDatagram::bind(name_d);
+    d.set_receive_credentials(true);
+    std::vector<OwnedHandle> files;
+    for (int i = 0; i < 64; ++i)
+        files.push_back(testing::file_with("f"));
+    const std::array<BorrowedHandle, 1> one{files[0].borrow()};
+    std::vector<OwnedHandle> received;
+    std::array<char, 64> out{}, in{};
+    const std::array<ConstBuffer, 2> gather{ConstBuffer(out.data(), 32), ConstBuffer(out.data() + 32, 32)};
+    const std::array<MutableBuffer, 2> scatter{MutableBuffer(in.data(), 32), MutableBuffer(in.data() + 32, 32)};
+    ancillary::Builder control;
+    control.add_handles(one);
+    control.add_credentials();
+    ancillary::Received arrived;
+    LocalSocketName sender;
+    std::error_code ec;
+
+    const auto one_round = [&] {
+        a.send(buffer(out));
+        CHECK(b.receive(buffer(in)).bytes == out.size());
+        a.send(gather, one);
+        CHECK(b.receive(scatter, received).bytes == 64);
+        received.clear();
+        a.send(buffer(out), files);
+        CHECK(b.receive(buffer(in), received).bytes == 64);
+        CHECK(received.size() == 64);
+        received.clear();
+        a.send(buffer(out), control);
+        CHECK(b.receive(buffer(in), arrived).bytes == 64);
+        CHECK(arrived.take_handles(received, ec));
+        CHECK(received.size() == 1);
+        received.clear();
+        c.send_to(name_d, buffer(out), one);
+        CHECK(d.receive_from(buffer(in), sender, received).bytes == 64);
+        CHECK(sender == name_c);
+        received.clear();
+        c.send_to(name_d, buffer(out), control);
+        CHECK(d.receive_from(buffer(in), sender, arrived).bytes == 64);
+        CHECK(arrived.credentials().has_value());
+    };
+    one_round(); // warm up: vectors reach their capacity here
+
+    std::size_t counted = 0;
+    {
+        const AllocationWindow window;
+        for (int i = 0; i < 1000; ++i)
+            one_round();
+        counted = window.count();
+    }
+    CHECK(counted == 0);
+}
+
 } // TEST_SUITE

@@ -10,6 +10,10 @@
 
 namespace localsock {
 
+namespace detail {
+struct NameAccess;
+}
+
 // A local socket's name, in one of two kinds:
 //  - namespaced: a name in a kernel namespace that no file backs — Linux's
 //    abstract socket namespace, Windows' pipe namespace (\\.\pipe\<name>);
@@ -53,6 +57,7 @@ public:
     friend bool operator==(const LocalSocketName&, const LocalSocketName&) = default;
 
 private:
+    friend struct detail::NameAccess; // the backends fill a name in place
     LocalSocketName(Kind kind, std::string value) : kind_(kind), value_(std::move(value)) {}
 
     Kind kind_ = Kind::namespaced;

@@ -65,4 +65,31 @@ LocalSocketName from_address(const sockaddr_un& address, socklen_t length) {
 }
 
 } // namespace posix
+
+struct detail::NameAccess {
+    static void assign(LocalSocketName& name, LocalSocketName::Kind kind, std::string_view value) {
+        name.kind_ = kind;
+        name.value_.assign(value.data(), value.size());
+    }
+};
+
+void posix::assign_from_address(const sockaddr_un& address, socklen_t length, LocalSocketName& name) {
+    using Kind = LocalSocketName::Kind;
+    if (length <= path_offset) {
+        detail::NameAccess::assign(name, Kind::namespaced, {});
+        return;
+    }
+    const std::size_t bytes = length - path_offset;
+    const char* path = address.sun_path;
+    if (path[0] == '\0') {
+        const std::string_view value(path + 1, bytes - 1);
+        // A name localsock could not express (a NUL inside) reads as unnamed,
+        // as from_address does.
+        const bool expressible = value.find('\0') == std::string_view::npos;
+        detail::NameAccess::assign(name, Kind::namespaced, expressible ? value : std::string_view());
+        return;
+    }
+    detail::NameAccess::assign(name, Kind::filesystem, std::string_view(path, strnlen(path, bytes)));
+}
+
 } // namespace localsock

@@ -21,5 +21,8 @@ SocketAddress to_address(const LocalSocketName& name) noexcept;
 
 // The name a kernel-reported address stands for; empty for an unnamed socket.
 LocalSocketName from_address(const sockaddr_un& address, socklen_t length);
+// The same, written into an existing name, reusing its storage: receiving
+// from the same senders again and again allocates nothing.
+void assign_from_address(const sockaddr_un& address, socklen_t length, LocalSocketName& name);
 
 } // namespace localsock::posix

@@ -53,7 +53,7 @@ bool destination(const LocalSocketName& name, posix::SocketAddress& address, std
 // The sender's address as a name (empty: an unbound sender).
 void assign_sender(const posix::SocketAddress& from, LocalSocketName& sender, std::error_code& ec) noexcept {
     try {
-        sender = posix::from_address(from.storage, from.length);
+        posix::assign_from_address(from.storage, from.length, sender);
     } catch (const std::bad_alloc&) {
         ec = std::make_error_code(std::errc::not_enough_memory);
     }
