@@ -127,8 +127,7 @@ TEST_CASE("values: a codec plugs in a serialisation of the user's own") {
     auto [a, b] = LocalSeqpacket::pair();
     GreetingCodec out_codec, in_codec;
     OwnedHandle file = testing::file_with("with the greeting");
-    const BorrowedHandle lent[] = {file.borrow()};
-    send_encoded(a, out_codec, Greeting{"hello there", 3}, lent);
+    send_encoded(a, out_codec, Greeting{"hello there", 3}, {file.borrow()});
     Greeting g;
     std::vector<OwnedHandle> handles;
     receive_decoded(b, in_codec, g, handles);

@@ -10,6 +10,7 @@
 
 #include <concepts>
 #include <cstddef>
+#include <initializer_list>
 #include <span>
 #include <system_error>
 #include <type_traits>
@@ -74,6 +75,11 @@ void send_value(Socket& socket, const T& value, std::span<const BorrowedHandle> 
         detail::throw_value_error(ec, "localsock: send_value");
 }
 
+template <TriviallyCopyableValue T, MessageSocket Socket>
+void send_value(Socket& socket, const T& value, std::initializer_list<BorrowedHandle> handles) {
+    send_value(socket, value, std::span<const BorrowedHandle>(handles.begin(), handles.size()));
+}
+
 // Receives one message that must be exactly sizeof(T) bytes (else
 // std::errc::message_size; errc::end_of_stream if the peer closed). `value`
 // is written only by the receive itself.
@@ -118,6 +124,11 @@ void send_encoded(Socket& socket, Codec& codec, const T& value, std::span<const 
     send_encoded(socket, codec, value, handles, ec);
     if (ec)
         detail::throw_value_error(ec, "localsock: send_encoded");
+}
+
+template <class T, MessageCodec<T> Codec, MessageSocket Socket>
+void send_encoded(Socket& socket, Codec& codec, const T& value, std::initializer_list<BorrowedHandle> handles) {
+    send_encoded(socket, codec, value, std::span<const BorrowedHandle>(handles.begin(), handles.size()));
 }
 
 // Receives one message into the codec's buffer and decodes it: a message
