@@ -12,7 +12,9 @@ namespace bench {
 
 const char* const contender_name = "asio";
 
-bool supports(Workload workload) { return workload != Workload::handles1 && workload != Workload::handles64; }
+bool supports(Workload workload) {
+    return workload != Workload::handles1 && workload != Workload::handles64 && workload != Workload::seqpacket;
+}
 
 namespace {
 

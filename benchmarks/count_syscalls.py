@@ -24,6 +24,7 @@ WORKLOADS = [
     ("handles64", 0, 200, ("client", "server")),
     ("throughput", 65536, 1000 * 65536, ("client",)),
     ("connect", 0, 500, ("client", "server")),
+    ("seqpacket", 0, 1000, ("client", "server")),
 ]
 
 

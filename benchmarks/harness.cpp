@@ -16,6 +16,7 @@ const char* workload_name(Workload workload) {
     case Workload::handles1: return "handles1";
     case Workload::handles64: return "handles64";
     case Workload::connect: return "connect";
+    case Workload::seqpacket: return "seqpacket";
     }
     return "?";
 }
@@ -29,7 +30,7 @@ namespace {
 
 Workload parse_workload(std::string_view text) {
     for (Workload w : {Workload::throughput, Workload::pingpong, Workload::handles1, Workload::handles64,
-                       Workload::connect})
+                       Workload::connect, Workload::seqpacket})
         if (text == workload_name(w))
             return w;
     fail("unknown workload " + std::string(text));
@@ -42,6 +43,7 @@ std::uint64_t default_count(Workload workload) {
     case Workload::handles1: return 20000;
     case Workload::handles64: return 2000;
     case Workload::connect: return 5000;
+    case Workload::seqpacket: return 20000;
     }
     return 0;
 }

@@ -16,7 +16,7 @@ namespace bench {
 
 const char* const contender_name = "libuv";
 
-bool supports(Workload workload) { return workload != Workload::handles64; }
+bool supports(Workload workload) { return workload != Workload::handles64 && workload != Workload::seqpacket; }
 
 namespace {
 

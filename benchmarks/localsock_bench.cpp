@@ -13,7 +13,9 @@ namespace bench {
 #if defined(LOCALSOCK_BENCH_PLAIN)
 const char* const contender_name = "localsock-plain";
 constexpr bool handle_passing = false;
-bool supports(Workload workload) { return workload != Workload::handles1 && workload != Workload::handles64; }
+bool supports(Workload workload) {
+    return workload != Workload::handles1 && workload != Workload::handles64 && workload != Workload::seqpacket;
+}
 #else
 const char* const contender_name = "localsock";
 constexpr bool handle_passing = true;
@@ -37,9 +39,53 @@ LocalStream connect_to(const LocalSocketName& name) {
     throw std::system_error(ec, "connect " + name.to_string());
 }
 
+void seqpacket_server(const Options& o) {
+    LocalSeqpacketListener listener = LocalSeqpacketListener::bind(name_of(o), {.reclaim_stale = true});
+    LocalSeqpacket client = listener.accept();
+    char data[pingpong_bytes];
+    std::vector<OwnedHandle> received;
+    received.reserve(1);
+    for (std::uint64_t i = 0; i < o.count; ++i) {
+        if (client.receive(buffer(data), received).bytes != sizeof data || received.size() != 1)
+            fail("receive");
+        received.clear(); // closes the handle
+        client.send(buffer(data));
+    }
+}
+
+Result seqpacket_client(const Options& o) {
+    const LocalSocketName name = name_of(o);
+    LocalSeqpacket socket;
+    std::error_code ec;
+    for (int attempt = 0; attempt < 5000 && !socket; ++attempt) {
+        socket = LocalSeqpacket::connect(name, ec);
+        if (ec)
+            std::this_thread::sleep_for(std::chrono::milliseconds(1)); // the server is starting
+    }
+    if (!socket)
+        throw std::system_error(ec, "connect " + name.to_string());
+    const std::vector<OwnedHandle> handle = handles_to_send(1);
+    char message[pingpong_bytes] = {};
+    Result r;
+    r.latencies.resize(o.count);
+    const auto start = Clock::now();
+    for (std::uint64_t i = 0; i < o.count; ++i) {
+        const auto t0 = Clock::now();
+        socket.send(buffer(message), handle);
+        if (socket.receive(buffer(message)).bytes != sizeof message)
+            fail("receive");
+        r.latencies[i] = seconds_since(t0);
+    }
+    r.seconds = seconds_since(start);
+    r.operations = o.count;
+    return r;
+}
+
 } // namespace
 
 void run_server(const Options& o) {
+    if (o.workload == Workload::seqpacket)
+        return seqpacket_server(o);
     LocalListener listener = LocalListener::bind(name_of(o), {.reclaim_stale = true, .handle_passing = handle_passing});
     if (o.workload == Workload::connect) {
         for (std::uint64_t i = 0; i < o.count; ++i)
@@ -77,11 +123,14 @@ void run_server(const Options& o) {
         client.write_all("k");
         break;
     }
-    case Workload::connect: break;
+    case Workload::connect:
+    case Workload::seqpacket: break;
     }
 }
 
 Result run_client(const Options& o) {
+    if (o.workload == Workload::seqpacket)
+        return seqpacket_client(o);
     Result r;
     const LocalSocketName name = name_of(o);
     if (o.workload == Workload::connect) {
@@ -136,7 +185,8 @@ Result run_client(const Options& o) {
         r.operations = o.count;
         break;
     }
-    case Workload::connect: break;
+    case Workload::connect:
+    case Workload::seqpacket: break;
     }
     return r;
 }

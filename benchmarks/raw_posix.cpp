@@ -63,10 +63,9 @@ int connect_to(const std::string& path) {
     fail("connect " + path);
 }
 
-// One message of 8 bytes carrying `count` descriptors.
-void send_with(int fd, const int* fds, std::size_t count) {
-    char data[handle_message_bytes] = {};
-    iovec iov{data, sizeof data};
+// One message of `size` bytes carrying `count` descriptors.
+void send_with(int fd, const int* fds, std::size_t count, char* data, std::size_t size) {
+    iovec iov{data, size};
     alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * 64)];
     msghdr m{};
     m.msg_iov = &iov;
@@ -78,7 +77,7 @@ void send_with(int fd, const int* fds, std::size_t count) {
     c->cmsg_type = SCM_RIGHTS;
     c->cmsg_len = CMSG_LEN(sizeof(int) * count);
     std::memcpy(CMSG_DATA(c), fds, sizeof(int) * count);
-    if (::sendmsg(fd, &m, 0) != static_cast<ssize_t>(sizeof data))
+    if (::sendmsg(fd, &m, 0) != static_cast<ssize_t>(size))
         fail("sendmsg");
 }
 
@@ -103,10 +102,76 @@ void receive_and_close(int fd, std::size_t count) {
     }
 }
 
+// The seqpacket workload: each round trip is one sendmsg carrying a handle
+// and one recv on the client, one recvmsg (+ close of the handle) and one
+// send on the server.
+void seqpacket_server(const Options& o) {
+    const int listener = ::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    const sockaddr_un a = address_of(o.name);
+    ::unlink(o.name.c_str());
+    if (::bind(listener, reinterpret_cast<const sockaddr*>(&a), sizeof a) != 0 || ::listen(listener, 128) != 0)
+        fail("bind " + o.name);
+    const int c = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+    char data[pingpong_bytes];
+    for (std::uint64_t i = 0; i < o.count; ++i) {
+        iovec iov{data, sizeof data};
+        alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
+        msghdr m{};
+        m.msg_iov = &iov;
+        m.msg_iovlen = 1;
+        m.msg_control = control;
+        m.msg_controllen = sizeof control;
+        if (::recvmsg(c, &m, MSG_CMSG_CLOEXEC) != static_cast<ssize_t>(sizeof data) || m.msg_controllen == 0)
+            fail("recvmsg");
+        int received;
+        std::memcpy(&received, CMSG_DATA(CMSG_FIRSTHDR(&m)), sizeof received);
+        ::close(received);
+        if (::send(c, data, sizeof data, MSG_NOSIGNAL) != static_cast<ssize_t>(sizeof data))
+            fail("send");
+    }
+    ::close(c);
+    ::close(listener);
+    ::unlink(o.name.c_str());
+}
+
+Result seqpacket_client(const Options& o) {
+    const sockaddr_un a = address_of(o.name);
+    int fd = -1;
+    for (int attempt = 0; attempt < 5000; ++attempt) {
+        fd = ::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+        if (::connect(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0)
+            break;
+        ::close(fd);
+        fd = -1;
+        std::this_thread::sleep_for(std::chrono::milliseconds(1)); // the server is starting
+    }
+    if (fd < 0)
+        fail("connect " + o.name);
+    const int handle = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    char message[pingpong_bytes] = {};
+    Result r;
+    r.latencies.resize(o.count);
+    const auto start = Clock::now();
+    for (std::uint64_t i = 0; i < o.count; ++i) {
+        const auto t0 = Clock::now();
+        send_with(fd, &handle, 1, message, sizeof message);
+        if (::recv(fd, message, sizeof message, 0) != static_cast<ssize_t>(sizeof message))
+            fail("recv");
+        r.latencies[i] = seconds_since(t0);
+    }
+    r.seconds = seconds_since(start);
+    r.operations = o.count;
+    ::close(handle);
+    ::close(fd);
+    return r;
+}
+
 } // namespace
 
 void run_server(const Options& o) {
     ::signal(SIGPIPE, SIG_IGN);
+    if (o.workload == Workload::seqpacket)
+        return seqpacket_server(o);
     const int listener = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     const sockaddr_un a = address_of(o.name);
     ::unlink(o.name.c_str());
@@ -140,7 +205,8 @@ void run_server(const Options& o) {
                 receive_and_close(c, o.handles_per_message());
             write_all(c, "k", 1);
             break;
-        case Workload::connect: break;
+        case Workload::connect:
+        case Workload::seqpacket: break;
         }
         ::close(c);
     }
@@ -150,6 +216,8 @@ void run_server(const Options& o) {
 
 Result run_client(const Options& o) {
     ::signal(SIGPIPE, SIG_IGN);
+    if (o.workload == Workload::seqpacket)
+        return seqpacket_client(o);
     Result r;
     if (o.workload == Workload::connect) {
         ::close(connect_to(o.name)); // the first cycle waits for the server; time the rest
@@ -202,14 +270,16 @@ Result run_client(const Options& o) {
         for (std::size_t i = 1; i < o.handles_per_message(); ++i)
             fds[i] = ::fcntl(fds[0], F_DUPFD_CLOEXEC, 0);
         const auto start = Clock::now();
+        char data[handle_message_bytes] = {};
         for (std::uint64_t i = 0; i < o.count; ++i)
-            send_with(fd, fds, o.handles_per_message());
+            send_with(fd, fds, o.handles_per_message(), data, sizeof data);
         read_exact(fd, &ack, 1);
         r.seconds = seconds_since(start);
         r.operations = o.count;
         break;
     }
-    case Workload::connect: break;
+    case Workload::connect:
+    case Workload::seqpacket: break;
     }
     ::close(fd);
     return r;

@@ -14,7 +14,7 @@ namespace bench {
 
 const char* const contender_name = "win32raw";
 
-bool supports(Workload) { return true; }
+bool supports(Workload workload) { return workload != Workload::seqpacket; } // a POSIX socket type
 
 namespace {
 
@@ -117,7 +117,8 @@ void run_server(const Options& o) {
         write_all(client, "k", 1);
         break;
     }
-    case Workload::connect: break;
+    case Workload::connect:
+    case Workload::seqpacket: break;
     }
     ::FlushFileBuffers(client);
     ::CloseHandle(client);
@@ -196,7 +197,8 @@ Result run_client(const Options& o) {
         r.operations = o.count;
         break;
     }
-    case Workload::connect: break;
+    case Workload::connect:
+    case Workload::seqpacket: break;
     }
     ::CloseHandle(pipe);
     return r;

@@ -98,6 +98,10 @@ ReceiveResult receive_prepared(SocketCore* core, Boundaries kind, msghdr& messag
 std::size_t send_message(SocketCore* core, Boundaries kind, std::span<const ConstBuffer> parts, Destination to,
                          std::span<const BorrowedHandle> handles, std::error_code& ec) noexcept {
     ec.clear();
+    // The common message — one buffer, no handles, connected — is a plain
+    // send(), as hand-written code would make it (cheaper than sendmsg).
+    if (parts.size() == 1 && handles.empty() && to == nullptr && (kind != Boundaries::seqpacket || parts[0].size() != 0))
+        return transfer(core, ec, [&](int fd) { return send_bytes(fd, parts[0].data(), parts[0].size()); });
     msghdr message{};
     std::array<iovec, max_parts> iov;
     std::size_t total = 0;
