@@ -26,9 +26,18 @@ constexpr std::size_t control_space(std::size_t handles) noexcept {
 
 // Room for the largest SCM_RIGHTS message, aligned for cmsghdr. Lives on the
 // stack: no allocation per message.
+// Receives also leave room for the control messages a socket option can add
+// to every message (credentials with SO_PASSCRED, a timestamp), so that those
+// never push a message into MSG_CTRUNC and get its descriptors closed.
+inline constexpr std::size_t option_control_room = 64;
+
+constexpr std::size_t receive_control_space(std::size_t handles) noexcept {
+    return control_space(handles) + option_control_room;
+}
+
 union ControlBuffer {
     cmsghdr header;
-    unsigned char bytes[control_space(max_handles_per_message)];
+    unsigned char bytes[receive_control_space(max_handles_per_message)];
 };
 
 // Every descriptor one recvmsg installed in this process, read in place from

@@ -83,7 +83,7 @@ std::size_t LocalStream::receive(MutableBuffer buffer, std::vector<OwnedHandle>&
     message.msg_iovlen = 1;
     message.msg_control = control.bytes;
     const std::size_t limit = impl_->handle_passing ? impl_->max_handles : 0;
-    message.msg_controllen = posix::control_space(limit);
+    message.msg_controllen = posix::receive_control_space(limit);
     const std::size_t n =
         posix::transfer(impl_.get(), ec, [&](int fd) { return posix::receive_message(fd, message); });
     if (ec)

@@ -151,7 +151,7 @@ ReceiveResult receive_message(SocketCore* core, Boundaries kind, std::span<const
     const std::size_t limit = handles != nullptr && is_open(core) ? core->handle_limit() : 0;
     ControlBuffer control;
     message.msg_control = control.bytes;
-    message.msg_controllen = control_space(limit);
+    message.msg_controllen = receive_control_space(limit);
     ReceiveResult result = receive_prepared(core, kind, message, capacity, receive_flags(kind, {}), from, ec);
     if (ec)
         return result;

@@ -276,6 +276,24 @@ TEST_CASE("ancillary: credentials and a descriptor on a stream") {
     CHECK(testing::read_whole_file(files[0]) == "streamed");
 }
 
+TEST_CASE("ancillary: credentials and timestamps switched on do not truncate the handle forms") {
+    const testing::HandleLeakCheck leaks;
+    auto [a, b] = LocalDatagram::pair();
+    b.set_receive_credentials(true);
+    b.set_receive_timestamps(true);
+    OwnedHandle file = testing::file_with("z");
+    std::array<char, 64> data{};
+    std::vector<OwnedHandle> handles;
+    a.send("plain");
+    ReceiveResult r = b.receive(buffer(data)); // accepts no handles; none came
+    CHECK_FALSE(r.control_truncated);
+    b.set_max_handles_per_receive(1);
+    a.send("one", {file.borrow()});
+    r = b.receive(buffer(data), handles);
+    CHECK_FALSE(r.control_truncated);
+    CHECK(handles.size() == 1);
+}
+
 TEST_CASE("ancillary: arrival timestamps on datagrams") {
     const testing::HandleLeakCheck leaks;
     auto [a, b] = LocalDatagram::pair();
