@@ -119,7 +119,8 @@ public:
     ReceiveResult receive(MutableBuffer buffer, ancillary::Received& control, ReceiveFlags flags,
                           std::error_code& ec) noexcept;
 
-    // The size of the next datagram without taking it, waiting for one.
+    // The size of the next datagram without taking it, waiting for one
+    // (Linux; not_supported where the kernel cannot tell).
     std::size_t next_message_size();
     std::size_t next_message_size(std::error_code& ec) noexcept;
 

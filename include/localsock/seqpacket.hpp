@@ -89,7 +89,8 @@ public:
                           std::error_code& ec) noexcept;
 
     // The size of the next message, waiting for one if none is queued,
-    // without taking it (0: the peer closed).
+    // without taking it (0: the peer closed). Linux (MSG_PEEK | MSG_TRUNC)
+    // and Windows; not_supported where the kernel cannot tell.
     std::size_t next_message_size();
     std::size_t next_message_size(std::error_code& ec) noexcept;
 
