@@ -1,43 +1,26 @@
-// LocalStream::peer_credentials on Windows: the peer's process id and user SID.
+// peer_credentials / peer_process on Windows, for streams and seqpackets: the
+// peer's process id, its user SID, and its process as a handle.
+#include "duplication.hpp"
+#include "seqpacket_impl.hpp"
 #include "stream_impl.hpp"
 
 namespace localsock {
-
 namespace {
-bool peer_pid(const LocalStream::Impl& s, ULONG& pid, std::error_code& ec) noexcept {
-    const BOOL known = s.is_server ? ::GetNamedPipeClientProcessId(s.pipe.get(), &pid)
-                                   : ::GetNamedPipeServerProcessId(s.pipe.get(), &pid);
-    if (!known)
-        ec = win32::last_error();
-    return known;
-}
-} // namespace
 
-OwnedHandle LocalStream::peer_process(std::error_code& ec) const noexcept {
-    ec.clear();
+OwnedHandle peer_process_of(HANDLE pipe, bool is_server, std::error_code& ec) noexcept {
     ULONG pid = 0;
-    if (!is_open()) {
-        ec = win32::not_open();
+    if (!win32::peer_process_id(pipe, is_server, pid, ec))
         return {};
-    }
-    if (!peer_pid(*impl_, pid, ec))
-        return {};
-    OwnedHandle process =
-        win32::own(::OpenProcess(SYNCHRONIZE | PROCESS_QUERY_LIMITED_INFORMATION, FALSE, pid));
+    OwnedHandle process = win32::own(::OpenProcess(SYNCHRONIZE | PROCESS_QUERY_LIMITED_INFORMATION, FALSE, pid));
     if (!process)
         ec = win32::last_error();
     return process;
 }
 
-PeerCredentials LocalStream::peer_credentials(std::error_code& ec) const noexcept {
-    ec.clear();
+PeerCredentials peer_credentials_of(HANDLE pipe, bool is_server, std::error_code& ec) noexcept {
     PeerCredentials credentials;
-    if (!is_open()) {
-        ec = win32::not_open();
-        return credentials;
-    }
     ULONG pid = 0;
-    if (!peer_pid(*impl_, pid, ec))
+    if (!win32::peer_process_id(pipe, is_server, pid, ec))
         return credentials;
     credentials.pid = pid;
     const OwnedHandle process = win32::own(::OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, pid));
@@ -47,6 +30,44 @@ PeerCredentials LocalStream::peer_credentials(std::error_code& ec) const noexcep
     }
     credentials.user_sid = win32::process_user_sid(process.get(), ec);
     return credentials;
+}
+
+} // namespace
+
+OwnedHandle LocalStream::peer_process(std::error_code& ec) const noexcept {
+    ec.clear();
+    if (!is_open()) {
+        ec = win32::not_open();
+        return {};
+    }
+    return peer_process_of(impl_->pipe.get(), impl_->is_server, ec);
+}
+
+PeerCredentials LocalStream::peer_credentials(std::error_code& ec) const noexcept {
+    ec.clear();
+    if (!is_open()) {
+        ec = win32::not_open();
+        return {};
+    }
+    return peer_credentials_of(impl_->pipe.get(), impl_->is_server, ec);
+}
+
+OwnedHandle LocalSeqpacket::peer_process(std::error_code& ec) const noexcept {
+    ec.clear();
+    if (!is_open()) {
+        ec = win32::not_open();
+        return {};
+    }
+    return peer_process_of(impl_->pipe.get(), impl_->is_server, ec);
+}
+
+PeerCredentials LocalSeqpacket::peer_credentials(std::error_code& ec) const noexcept {
+    ec.clear();
+    if (!is_open()) {
+        ec = win32::not_open();
+        return {};
+    }
+    return peer_credentials_of(impl_->pipe.get(), impl_->is_server, ec);
 }
 
 } // namespace localsock

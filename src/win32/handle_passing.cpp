@@ -1,40 +1,12 @@
 // LocalStream::send / receive on Windows: handles are duplicated into the
 // peer process and their values travel in the frame header.
+#include "duplication.hpp"
 #include "stream_impl.hpp"
 #include "../operation_error.hpp"
 
 #include <localsock/error.hpp>
 
 namespace localsock {
-namespace {
-
-// Opened on the first send of handles and kept: the peer does not change.
-bool open_peer_process(LocalStream::Impl& s, std::error_code& ec) noexcept {
-    if (s.peer_process)
-        return true;
-    ULONG pid = 0;
-    const BOOL known = s.is_server ? ::GetNamedPipeClientProcessId(s.pipe.get(), &pid)
-                                   : ::GetNamedPipeServerProcessId(s.pipe.get(), &pid);
-    if (!known) {
-        ec = win32::last_error();
-        return false;
-    }
-    s.peer_process = win32::own(::OpenProcess(PROCESS_DUP_HANDLE, FALSE, pid));
-    if (!s.peer_process) {
-        ec = win32::last_error();
-        return false;
-    }
-    return true;
-}
-
-// Closes copies already made in the peer, where it will never learn of them.
-void close_remote(HANDLE peer, const std::uint64_t* values, std::size_t count) noexcept {
-    for (std::size_t i = 0; i < count; ++i)
-        ::DuplicateHandle(peer, reinterpret_cast<HANDLE>(static_cast<std::uintptr_t>(values[i])), nullptr, nullptr,
-                          0, FALSE, DUPLICATE_CLOSE_SOURCE);
-}
-
-} // namespace
 
 // Lent or owned, a handle is one HANDLE: one body serves both spans
 // without copying them into a common type first.
@@ -57,13 +29,8 @@ std::size_t LocalStream::send_handles(ConstBuffer bytes, std::span<const Handle>
         ec = errc::too_many_handles;
         return 0;
     }
-    for (const Handle& handle : handles) {
-        // INVALID_HANDLE_VALUE doubles as the current-process pseudo handle.
-        if (!handle.valid() || handle.get() == nullptr) {
-            ec = std::make_error_code(std::errc::bad_file_descriptor);
-            return 0;
-        }
-    }
+    if (!win32::sendable(handles, ec))
+        return 0;
     // A write that timed out part way owes its frame some bytes: the first
     // bytes of this send complete it, and the handles ride on the next one.
     std::size_t done = 0;
@@ -83,21 +50,12 @@ std::size_t LocalStream::send_handles(ConstBuffer bytes, std::span<const Handle>
         ec = std::make_error_code(std::errc::broken_pipe);
         return done;
     }
-    if (!open_peer_process(s, ec))
+    if (!win32::open_peer_for_duplication(s.pipe.get(), s.is_server, s.peer_process, ec))
         return done;
 
     std::uint64_t values[max_handles_per_message];
-    const HANDLE self = ::GetCurrentProcess();
-    for (std::size_t i = 0; i < handles.size(); ++i) {
-        HANDLE remote = nullptr;
-        if (!::DuplicateHandle(self, handles[i].get(), s.peer_process.get(), &remote, 0, FALSE,
-                               DUPLICATE_SAME_ACCESS)) {
-            ec = win32::last_error();
-            close_remote(s.peer_process.get(), values, i);
-            return done;
-        }
-        values[i] = static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(remote));
-    }
+    if (!win32::duplicate_into(s.peer_process.get(), handles, values, ec))
+        return done;
 
     win32::frame::Header header;
     header.handle_count = static_cast<std::uint16_t>(handles.size());
@@ -108,7 +66,7 @@ std::size_t LocalStream::send_handles(ConstBuffer bytes, std::span<const Handle>
     done += win32::write_frame_start(s, rest, bytes.size() - done, ec);
     if (ec) {
         if (s.out.size == 0) // not a byte of the frame went out: the peer never sees these
-            close_remote(s.peer_process.get(), values, handles.size());
+            win32::close_remote(s.peer_process.get(), values, handles.size());
         return done;
     }
     // The rest goes as payload of this frame and, beyond it, as plain frames:

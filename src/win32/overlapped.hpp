@@ -4,7 +4,17 @@
 
 #include "win32.hpp"
 
+#include <algorithm>
+#include <chrono>
+
 namespace localsock::win32 {
+
+// A read/write timeout as the waits take it: zero (the API's "forever") is INFINITE.
+inline DWORD to_timeout(std::chrono::milliseconds timeout) noexcept {
+    if (timeout.count() == 0)
+        return INFINITE;
+    return static_cast<DWORD>(std::min<long long>(timeout.count(), INFINITE - 1));
+}
 
 struct IoResult {
     DWORD bytes = 0;       // transferred, also when cancelled part way
@@ -38,11 +48,14 @@ public:
         }
         if (!start(&overlapped_)) {
             const DWORD error = ::GetLastError();
-            if (error != ERROR_IO_PENDING) {
-                result.error = error;
-                return result;
-            }
-            return finish(file, timeout);
+            if (error == ERROR_IO_PENDING)
+                return finish(file, timeout);
+            // A message-mode read of part of a message completed with a
+            // status: collect the bytes it did transfer.
+            if (error == ERROR_MORE_DATA)
+                return collect(file, result);
+            result.error = error;
+            return result;
         }
         return collect(file, result);
     }

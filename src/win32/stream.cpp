@@ -1,13 +1,13 @@
 // LocalStream on Windows: named-pipe client ends, pairs, byte I/O and the
 // framing that lets a byte stream carry handles.
-#include "security.hpp"
+#include "duplication.hpp"
+#include "pipes.hpp"
 #include "stream_impl.hpp"
 #include "../operation_error.hpp"
 
 #include <localsock/error.hpp>
 
 #include <algorithm>
-#include <atomic>
 #include <cstring>
 #include <new>
 
@@ -23,17 +23,6 @@ constexpr std::size_t read_ahead_size = 65536;
 // A frame whose prefix and payload fit this goes out in one WriteFile (the
 // copy costs less than a second system call).
 constexpr std::size_t small_frame_size = 16384 + frame::max_prefix_size;
-
-// Errors that mean the other end has gone: a read sees end of stream.
-bool ends_stream(DWORD error) noexcept {
-    return error == ERROR_BROKEN_PIPE || error == ERROR_PIPE_NOT_CONNECTED || error == ERROR_NO_DATA;
-}
-
-DWORD to_timeout(std::chrono::milliseconds timeout) noexcept {
-    if (timeout.count() == 0)
-        return INFINITE;
-    return static_cast<DWORD>(std::min<long long>(timeout.count(), INFINITE - 1));
-}
 
 std::error_code corrupt(Inbound& in) noexcept {
     in.corrupt = true;
@@ -52,16 +41,12 @@ void close_pending(Inbound& in) noexcept {
 bool take_handles(LocalStream::Impl& s, std::error_code& ec) noexcept {
     Inbound& in = s.in;
     const std::size_t count = in.header.handle_count;
-    for (std::size_t i = 0; i < count; ++i) {
-        if (!frame::plausible_handle(frame::decode_value(in.prefix.data() + frame::header_size + i * frame::value_size))) {
-            ec = corrupt(in);
-            return false;
-        }
+    const std::byte* values = in.prefix.data() + frame::header_size;
+    if (!plausible_values(values, count)) {
+        ec = corrupt(in);
+        return false;
     }
-    for (std::size_t i = 0; i < count; ++i) {
-        const std::uint64_t value = frame::decode_value(in.prefix.data() + frame::header_size + i * frame::value_size);
-        in.pending[i].reset(reinterpret_cast<HANDLE>(static_cast<std::uintptr_t>(value)));
-    }
+    own_values(values, count, in.pending.data());
     in.pending_count = count;
     if (count > s.max_handles) {
         close_pending(in);
@@ -94,8 +79,6 @@ void deliver_pending(Inbound& in, std::vector<OwnedHandle>* out, std::error_code
     in.pending_count = 0;
 }
 
-std::atomic<unsigned> pair_counter{0};
-
 } // namespace
 
 std::unique_ptr<LocalStream::Impl> make_stream(OwnedHandle pipe, const LocalSocketName& name, bool is_server,
@@ -124,7 +107,7 @@ std::size_t read_direct(LocalStream::Impl& s, void* data, std::size_t size, std:
         DWORD available = 0;
         if (!::PeekNamedPipe(pipe, nullptr, 0, nullptr, &available, nullptr)) {
             const DWORD error = ::GetLastError();
-            if (!ends_stream(error))
+            if (!peer_gone(error))
                 ec = make_error(error);
             return 0;
         }
@@ -138,7 +121,7 @@ std::size_t read_direct(LocalStream::Impl& s, void* data, std::size_t size, std:
         return ::ReadFile(pipe, data, want, nullptr, o);
     });
     if (r.error != 0) {
-        if (!ends_stream(r.error))
+        if (!peer_gone(r.error))
             ec = make_error(r.error);
         return 0;
     }
@@ -411,34 +394,11 @@ LocalStream LocalStream::connect(const LocalSocketName& name, const ConnectOptio
         return {};
     }
     try {
-        const std::wstring path = win32::pipe_path(name);
-        const ULONGLONG deadline = ::GetTickCount64() + static_cast<ULONGLONG>(options.busy_timeout.count());
-        for (;;) {
-            // Identification level only: a hostile server cannot impersonate us.
-            OwnedHandle pipe = win32::own(::CreateFileW(path.c_str(), GENERIC_READ | GENERIC_WRITE, 0, nullptr,
-                                                        OPEN_EXISTING,
-                                                        FILE_FLAG_OVERLAPPED | SECURITY_SQOS_PRESENT |
-                                                            SECURITY_IDENTIFICATION,
-                                                        nullptr));
-            if (pipe)
-                return LocalStream(win32::make_stream(std::move(pipe), name, false, options.handle_passing, ec));
-            const DWORD error = ::GetLastError();
-            if (error == ERROR_FILE_NOT_FOUND) { // no such pipe: nobody listens on that name
-                ec = std::make_error_code(std::errc::connection_refused);
-                return {};
-            }
-            if (error != ERROR_PIPE_BUSY) {
-                ec = win32::make_error(error);
-                return {};
-            }
-            // Every instance is taken: wait for one, within the budget.
-            const ULONGLONG now = ::GetTickCount64();
-            if (now >= deadline || (!::WaitNamedPipeW(path.c_str(), static_cast<DWORD>(deadline - now)) &&
-                                    ::GetLastError() == ERROR_SEM_TIMEOUT)) {
-                ec = std::make_error_code(std::errc::timed_out);
-                return {};
-            }
-        }
+        OwnedHandle pipe =
+            win32::open_client(win32::pipe_path(name), win32::PipeType::byte, options.busy_timeout, ec);
+        if (!pipe)
+            return {};
+        return LocalStream(win32::make_stream(std::move(pipe), name, false, options.handle_passing, ec));
     } catch (const std::bad_alloc&) {
         ec = std::make_error_code(std::errc::not_enough_memory);
         return {};
@@ -447,49 +407,14 @@ LocalStream LocalStream::connect(const LocalSocketName& name, const ConnectOptio
 
 std::pair<LocalStream, LocalStream> LocalStream::pair(std::error_code& ec) noexcept {
     detail::clear(ec);
-    try {
-        const std::wstring path = L"\\\\.\\pipe\\localsock-pair-" + std::to_wstring(::GetCurrentProcessId()) + L"-" +
-                                  std::to_wstring(win32::pair_counter++) + L"-" +
-                                  std::to_wstring(::GetTickCount64());
-        win32::SecurityAttributes security;
-        if (!security.open({}, ec))
-            return {};
-        OwnedHandle server = win32::own(::CreateNamedPipeW(
-            path.c_str(), PIPE_ACCESS_DUPLEX | FILE_FLAG_OVERLAPPED | FILE_FLAG_FIRST_PIPE_INSTANCE,
-            PIPE_TYPE_BYTE | PIPE_READMODE_BYTE | PIPE_WAIT | PIPE_REJECT_REMOTE_CLIENTS, 1, 65536, 65536, 0,
-            security.get()));
-        if (!server) {
-            ec = win32::last_error();
-            return {};
-        }
-        OwnedHandle client = win32::own(::CreateFileW(path.c_str(), GENERIC_READ | GENERIC_WRITE, 0, nullptr,
-                                                      OPEN_EXISTING,
-                                                      FILE_FLAG_OVERLAPPED | SECURITY_SQOS_PRESENT |
-                                                          SECURITY_IDENTIFICATION,
-                                                      nullptr));
-        if (!client) {
-            ec = win32::last_error();
-            return {};
-        }
-        win32::Overlapped io;
-        if (!io.open(ec))
-            return {};
-        const win32::IoResult r = io.run(server.get(), INFINITE, [&](OVERLAPPED* o) {
-            return ::ConnectNamedPipe(server.get(), o);
-        });
-        if (r.error != 0 && r.error != ERROR_PIPE_CONNECTED) {
-            ec = win32::make_error(r.error);
-            return {};
-        }
-        auto first = win32::make_stream(std::move(server), {}, true, true, ec);
-        auto second = win32::make_stream(std::move(client), {}, false, true, ec);
-        if (ec)
-            return {};
-        return {LocalStream(std::move(first)), LocalStream(std::move(second))};
-    } catch (const std::bad_alloc&) {
-        ec = std::make_error_code(std::errc::not_enough_memory);
+    OwnedHandle server, client;
+    if (!win32::create_pair(win32::PipeType::byte, server, client, ec))
         return {};
-    }
+    auto first = win32::make_stream(std::move(server), {}, true, true, ec);
+    auto second = win32::make_stream(std::move(client), {}, false, true, ec);
+    if (ec)
+        return {};
+    return {LocalStream(std::move(first)), LocalStream(std::move(second))};
 }
 
 LocalStream LocalStream::adopt(OwnedHandle handle, std::error_code& ec) noexcept {

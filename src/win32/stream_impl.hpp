@@ -80,7 +80,6 @@ namespace win32 {
 
 std::unique_ptr<LocalStream::Impl> make_stream(OwnedHandle pipe, const LocalSocketName& name, bool is_server,
                                                bool handle_passing, std::error_code& ec) noexcept;
-inline std::error_code not_open() noexcept { return std::make_error_code(std::errc::bad_file_descriptor); }
 
 // One ReadFile / WriteFile under the stream's timeout and blocking mode. A
 // read returns 0 at end of stream.

@@ -23,6 +23,14 @@ inline OwnedHandle own(HANDLE handle) noexcept {
     return OwnedHandle(handle == nullptr ? INVALID_HANDLE_VALUE : handle);
 }
 
+// An operation on a closed (default-constructed, moved-from, released) object.
+inline std::error_code not_open() noexcept { return std::make_error_code(std::errc::bad_file_descriptor); }
+
+// Errors that mean the other end of a pipe has gone: a read sees end of stream.
+inline bool peer_gone(DWORD error) noexcept {
+    return error == ERROR_BROKEN_PIPE || error == ERROR_PIPE_NOT_CONNECTED || error == ERROR_NO_DATA;
+}
+
 // "\\.\pipe\<name>" in UTF-16.
 std::wstring pipe_path(const LocalSocketName& name);
 

@@ -1,0 +1,98 @@
+// Private: what a LocalSeqpacket is on Windows — an overlapped message-mode
+// named-pipe handle in which, with handle_passing, each pipe message is one
+// frame (docs/wire-format.md, "Message mode"), plus the buffers and events
+// it reuses from message to message.
+#pragma once
+
+#include "frame.hpp"
+#include "overlapped.hpp"
+#include "win32.hpp"
+
+#include <localsock/seqpacket.hpp>
+
+#include <memory>
+#include <new>
+
+namespace localsock {
+namespace win32 {
+
+// Bytes kept from one message to the next: it only grows (up to what the
+// owner chooses to keep), so steady traffic allocates nothing.
+class ByteBuffer {
+public:
+    std::byte* data() const noexcept { return data_.get(); }
+    std::size_t capacity() const noexcept { return capacity_; }
+    // At least `size` bytes; the contents are not kept when it grows.
+    bool reserve(std::size_t size) noexcept {
+        if (size <= capacity_)
+            return true;
+        data_.reset(new (std::nothrow) std::byte[size]);
+        capacity_ = data_ ? size : 0;
+        return data_ != nullptr;
+    }
+    void release() noexcept {
+        data_.reset();
+        capacity_ = 0;
+    }
+
+private:
+    std::unique_ptr<std::byte[]> data_;
+    std::size_t capacity_ = 0;
+};
+
+} // namespace win32
+
+struct LocalSeqpacket::Impl {
+    OwnedHandle pipe;
+    LocalSocketName name;
+    std::size_t max_handles = max_handles_per_message;
+    bool handle_passing = true; // framed messages
+    bool is_server = false;     // which end: picks the peer's process id call
+    bool nonblocking = false;
+    bool read_shut = false;
+    bool write_shut = false;
+    bool ended = false;   // the peer's end-of-stream message came, or the pipe closed
+    bool corrupt = false; // a malformed message: nothing more can be trusted
+    DWORD read_timeout = INFINITE;
+    DWORD write_timeout = INFINITE;
+    win32::Overlapped read_io;
+    win32::Overlapped write_io;
+    // Messages are read through this buffer (allocated by the first receive
+    // that needs it): a framed message's prefix and payload in one ReadFile,
+    // a whole message into scattered buffers, and the rest of a message too
+    // long for the caller's buffers, read out and dropped.
+    win32::ByteBuffer receive_buffer;
+    // Messages are gathered here (frame prefix, then the caller's buffers)
+    // so that each goes out in one WriteFile, as a pipe message must.
+    win32::ByteBuffer send_buffer;
+    // A non-blocking send leaves its write in flight from send_buffer; the
+    // next send waits for it (or reports would_block).
+    bool write_pending = false;
+    std::size_t pending_handles = 0; // handle values in that message's frame
+    OwnedHandle peer_process;        // PROCESS_DUP_HANDLE, opened at the first send of handles
+
+    // A write still in flight is cancelled (handles it carried, if not a byte
+    // went out, are closed in the peer). Messages left unread that carry
+    // handles are in this process already: read them out and close those.
+    ~Impl();
+    void cancel_pending_write() noexcept;
+};
+
+namespace win32 {
+
+std::unique_ptr<LocalSeqpacket::Impl> make_seqpacket(OwnedHandle pipe, const LocalSocketName& name, bool is_server,
+                                                     bool handle_passing, std::error_code& ec) noexcept;
+
+// One message out: `parts` gathered, `handles` duplicated into the peer (the
+// caller checked them), as a frame of `kind` when the connection is framed.
+void send_message(LocalSeqpacket::Impl& s, std::span<const ConstBuffer> parts,
+                  std::span<const BorrowedHandle> handles, frame::Kind kind, std::error_code& ec) noexcept;
+
+// One message in. Its handles are appended to *handles, or closed and
+// reported as control truncation if handles is null (or there are more than
+// the limit). message_size == 0: the peer closed (or shut down writing).
+ReceiveResult receive_message(LocalSeqpacket::Impl& s, std::span<const MutableBuffer> parts,
+                              std::vector<OwnedHandle>* handles, std::error_code& ec) noexcept;
+
+} // namespace win32
+} // namespace localsock
