@@ -39,6 +39,15 @@ public:
     std::size_t count() const { return allocations.load(); }
 };
 
+// Allocations made by `rounds` calls of `round`.
+template <class Round>
+std::size_t allocations_over(int rounds, Round& round) {
+    const AllocationWindow window;
+    for (int i = 0; i < rounds; ++i)
+        round();
+    return window.count();
+}
+
 } // namespace
 
 void* operator new(std::size_t size) { return allocate(size); }
@@ -107,14 +116,7 @@ TEST_CASE("allocations: none per message in steady state, handle passing include
     };
     one_round(); // warm up: the received vector reaches its capacity here
 
-    std::size_t counted = 0;
-    {
-        const AllocationWindow window;
-        for (int i = 0; i < 1000; ++i)
-            one_round();
-        counted = window.count();
-    }
-    CHECK(counted == 0);
+    CHECK(allocations_over(1000, one_round) == 0);
 }
 
 TEST_CASE("allocations: none per message on seqpacket and datagram sockets, ancillary forms included") {
@@ -165,14 +167,7 @@ TEST_CASE("allocations: none per message on seqpacket and datagram sockets, anci
     };
     one_round(); // warm up: vectors reach their capacity here
 
-    std::size_t counted = 0;
-    {
-        const AllocationWindow window;
-        for (int i = 0; i < 1000; ++i)
-            one_round();
-        counted = window.count();
-    }
-    CHECK(counted == 0);
+    CHECK(allocations_over(1000, one_round) == 0);
 }
 
 } // TEST_SUITE

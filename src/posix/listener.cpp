@@ -4,8 +4,6 @@
 
 #include <localsock/listener.hpp>
 
-#include <new>
-
 #include <sys/socket.h>
 
 namespace localsock {
@@ -21,26 +19,12 @@ LocalListener::~LocalListener() = default;
 LocalListener LocalListener::bind(const LocalSocketName& name, const ListenerOptions& options,
                                   std::error_code& ec) noexcept {
     ec.clear();
-    auto impl = std::unique_ptr<Impl>(new (std::nothrow) Impl);
-    if (!impl) {
-        ec = std::make_error_code(std::errc::not_enough_memory);
-        return {};
-    }
-    if (!posix::bind_listening(*impl, SOCK_STREAM, name, options, ec))
-        return {};
-    return LocalListener(std::move(impl));
+    return LocalListener(posix::open_listener<Impl>(SOCK_STREAM, name, options, ec));
 }
 
 LocalListener LocalListener::adopt(OwnedHandle handle, std::error_code& ec) noexcept {
     ec.clear();
-    auto impl = std::unique_ptr<Impl>(new (std::nothrow) Impl);
-    if (!impl) {
-        ec = std::make_error_code(std::errc::not_enough_memory);
-        return {};
-    }
-    if (!posix::adopt_listening(*impl, SOCK_STREAM, std::move(handle), ec))
-        return {};
-    return LocalListener(std::move(impl));
+    return LocalListener(posix::adopt_listener<Impl>(SOCK_STREAM, std::move(handle), ec));
 }
 
 bool LocalListener::is_open() const noexcept { return impl_ && impl_->socket.valid(); }
@@ -54,20 +38,8 @@ LocalStream LocalListener::accept(std::error_code& ec) noexcept {
     OwnedHandle client = posix::accept_next(impl_.get(), ec);
     if (ec)
         return {};
-    auto stream = std::unique_ptr<LocalStream::Impl>(new (std::nothrow) LocalStream::Impl);
-    if (!stream) {
-        ec = std::make_error_code(std::errc::not_enough_memory);
-        return {};
-    }
-    try {
-        stream->name = impl_->name;
-    } catch (const std::bad_alloc&) {
-        ec = std::make_error_code(std::errc::not_enough_memory);
-        return {};
-    }
-    stream->socket = std::move(client);
-    stream->handle_passing = impl_->handle_passing;
-    return LocalStream(std::move(stream));
+    return LocalStream(
+        posix::make_socket<LocalStream::Impl>(std::move(client), impl_->name, impl_->handle_passing, false, ec));
 }
 
 void LocalListener::set_nonblocking(bool nonblocking, std::error_code& ec) noexcept {

@@ -8,6 +8,8 @@
 #include <localsock/listener.hpp>
 
 #include <filesystem>
+#include <memory>
+#include <new>
 #include <optional>
 #include <system_error>
 
@@ -43,6 +45,29 @@ struct ListeningSocket {
 bool bind_listening(ListeningSocket& listener, int type, const LocalSocketName& name, const ListenerOptions& options,
                     std::error_code& ec) noexcept;
 bool adopt_listening(ListeningSocket& listener, int type, OwnedHandle handle, std::error_code& ec) noexcept;
+
+// The Impl (derived from ListeningSocket) of a public listener class, bound
+// and listening, or adopted; nullptr and `ec` on failure.
+template <class Impl>
+std::unique_ptr<Impl> open_listener(int type, const LocalSocketName& name, const ListenerOptions& options,
+                                    std::error_code& ec) noexcept {
+    auto impl = std::unique_ptr<Impl>(new (std::nothrow) Impl);
+    if (!impl)
+        ec = std::make_error_code(std::errc::not_enough_memory);
+    else if (!bind_listening(*impl, type, name, options, ec))
+        impl.reset();
+    return impl;
+}
+
+template <class Impl>
+std::unique_ptr<Impl> adopt_listener(int type, OwnedHandle handle, std::error_code& ec) noexcept {
+    auto impl = std::unique_ptr<Impl>(new (std::nothrow) Impl);
+    if (!impl)
+        ec = std::make_error_code(std::errc::not_enough_memory);
+    else if (!adopt_listening(*impl, type, std::move(handle), ec))
+        impl.reset();
+    return impl;
+}
 // The next connection (would_block on a non-blocking listener with none).
 OwnedHandle accept_next(ListeningSocket* listener, std::error_code& ec) noexcept;
 void set_listener_nonblocking(ListeningSocket* listener, bool nonblocking, std::error_code& ec) noexcept;

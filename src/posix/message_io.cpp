@@ -35,11 +35,16 @@ bool to_iovecs(std::span<const Buffer> buffers, std::array<iovec, max_parts>& ou
     return true;
 }
 
-void set_destination(msghdr& message, Destination to) noexcept {
+// The data and destination of an outgoing message.
+bool address_parts(std::span<const ConstBuffer> parts, Destination to, std::array<iovec, max_parts>& iov,
+                   msghdr& message, std::size_t& total, std::error_code& ec) noexcept {
+    if (!to_iovecs(parts, iov, message, total, ec))
+        return false;
     if (to != nullptr) {
         message.msg_name = const_cast<sockaddr*>(to->get());
         message.msg_namelen = to->length;
     }
+    return true;
 }
 
 // The common checks and the sendmsg itself; `control` is already in `message`.
@@ -105,9 +110,8 @@ std::size_t send_message(SocketCore* core, Boundaries kind, std::span<const Cons
     msghdr message{};
     std::array<iovec, max_parts> iov;
     std::size_t total = 0;
-    if (!to_iovecs(parts, iov, message, total, ec))
+    if (!address_parts(parts, to, iov, message, total, ec))
         return 0;
-    set_destination(message, to);
     ControlBuffer control;
     if (!handles.empty()) {
         if (is_open(core) && !core->handle_passing) {
@@ -130,9 +134,8 @@ std::size_t send_message(SocketCore* core, Boundaries kind, std::span<const Cons
     msghdr message{};
     std::array<iovec, max_parts> iov;
     std::size_t total = 0;
-    if (!to_iovecs(parts, iov, message, total, ec))
+    if (!address_parts(parts, to, iov, message, total, ec))
         return 0;
-    set_destination(message, to);
     if (!control.empty()) {
         message.msg_control = const_cast<std::byte*>(control.bytes().data());
         message.msg_controllen = control.bytes().size();

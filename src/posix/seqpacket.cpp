@@ -137,26 +137,12 @@ LocalSeqpacketListener::~LocalSeqpacketListener() = default;
 LocalSeqpacketListener LocalSeqpacketListener::bind(const LocalSocketName& name, const ListenerOptions& options,
                                                     std::error_code& ec) noexcept {
     ec.clear();
-    auto impl = std::unique_ptr<Impl>(new (std::nothrow) Impl);
-    if (!impl) {
-        ec = std::make_error_code(std::errc::not_enough_memory);
-        return {};
-    }
-    if (!posix::bind_listening(*impl, SOCK_SEQPACKET, name, options, ec))
-        return {};
-    return LocalSeqpacketListener(std::move(impl));
+    return LocalSeqpacketListener(posix::open_listener<Impl>(SOCK_SEQPACKET, name, options, ec));
 }
 
 LocalSeqpacketListener LocalSeqpacketListener::adopt(OwnedHandle handle, std::error_code& ec) noexcept {
     ec.clear();
-    auto impl = std::unique_ptr<Impl>(new (std::nothrow) Impl);
-    if (!impl) {
-        ec = std::make_error_code(std::errc::not_enough_memory);
-        return {};
-    }
-    if (!posix::adopt_listening(*impl, SOCK_SEQPACKET, std::move(handle), ec))
-        return {};
-    return LocalSeqpacketListener(std::move(impl));
+    return LocalSeqpacketListener(posix::adopt_listener<Impl>(SOCK_SEQPACKET, std::move(handle), ec));
 }
 
 bool LocalSeqpacketListener::is_open() const noexcept { return impl_ && impl_->socket.valid(); }
