@@ -103,7 +103,7 @@ void receive_and_close(int fd, std::size_t count) {
 }
 
 // The seqpacket workload: each round trip is one sendmsg carrying a handle
-// and one recv on the client, one recvmsg (+ close of the handle) and one
+// and one recvmsg on the client, one recvmsg (+ close of the handle) and one
 // send on the server.
 void seqpacket_server(const Options& o) {
     const int listener = ::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
@@ -155,8 +155,19 @@ Result seqpacket_client(const Options& o) {
     for (std::uint64_t i = 0; i < o.count; ++i) {
         const auto t0 = Clock::now();
         send_with(fd, &handle, 1, message, sizeof message);
-        if (::recv(fd, message, sizeof message, 0) != static_cast<ssize_t>(sizeof message))
-            fail("recv");
+        // The reply carries no handles, but a receiver that must notice (and
+        // close) any that come anyway needs recvmsg and a control buffer:
+        // what localsock's receive(buffer) guarantees.
+        iovec iov{message, sizeof message};
+        alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
+        msghdr m{};
+        m.msg_iov = &iov;
+        m.msg_iovlen = 1;
+        m.msg_control = control;
+        m.msg_controllen = sizeof control;
+        if (::recvmsg(fd, &m, MSG_CMSG_CLOEXEC) != static_cast<ssize_t>(sizeof message) ||
+            (m.msg_flags & MSG_CTRUNC) != 0 || m.msg_controllen != 0)
+            fail("recvmsg");
         r.latencies[i] = seconds_since(t0);
     }
     r.seconds = seconds_since(start);

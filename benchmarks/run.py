@@ -219,8 +219,12 @@ On Linux the floor, `raw`, is hand-written POSIX code (`read`/`write`/
 `sendmsg`/`recvmsg`, `benchmarks/raw_posix.cpp`); `libuv` uses `uv_pipe_t`
 (IPC mode for handle passing, which sends one handle per write, so 64 handles
 in one message is unsupported); `asio` uses `local::stream_protocol`, which
-cannot pass handles. Ratios are to the floor from the same run: on a shared,
-noisy machine only ratios from one run mean anything.
+cannot pass handles. The seqpacket workload (POSIX only, neither rival has
+`SOCK_SEQPACKET`) sends 64 bytes with one handle and gets 64 bytes back; the
+floor receives the reply with `recvmsg` and a control buffer, as a receiver
+must to notice (and close) handles nobody asked for. Ratios are to the floor
+from the same run: on a shared, noisy machine only ratios from one run mean
+anything (the floor itself moves by ±4 % between rounds here).
 
 Targets (Linux): localsock ≥ 0.97× the floor on every workload, and ahead of
 libuv and Asio wherever they take part. The Wine figures
@@ -233,8 +237,10 @@ REPORT_TAIL = """
 
 - **No heap allocation per message** in steady state, handle passing included:
   `tests/test_allocations.cpp` replaces `operator new` and counts zero
-  allocations over 1000 rounds of every send/receive form (6000 messages, up to
-  64 handles each); it also checks that it sees the library's own allocations.
+  allocations over 1000 rounds of every send/receive form of streams,
+  seqpacket and datagram sockets, ancillary forms included (18,000 messages, up
+  to 64 handles each); it also checks that it sees the library's own
+  allocations.
 - **The same system calls per operation as hand-written code**:
   `benchmarks/count_syscalls.py` runs each workload under `strace -f -c` with N
   and 2N operations and compares the difference per operation (meson test
