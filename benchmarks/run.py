@@ -238,7 +238,7 @@ REPORT_TAIL = """
 - **No heap allocation per message** in steady state, handle passing included:
   `tests/test_allocations.cpp` replaces `operator new` and counts zero
   allocations over 1000 rounds of every send/receive form of streams,
-  seqpacket and datagram sockets, ancillary forms included (18,000 messages, up
+  seqpacket and datagram sockets, ancillary forms included (12,000 messages, up
   to 64 handles each); it also checks that it sees the library's own
   allocations.
 - **The same system calls per operation as hand-written code**:
