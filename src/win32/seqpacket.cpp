@@ -2,6 +2,7 @@
 // the end of a connection, and its settings. Sending and receiving are in
 // seqpacket_send.cpp and seqpacket_receive.cpp.
 #include "duplication.hpp"
+#include "pipe_controls.hpp"
 #include "pipes.hpp"
 #include "seqpacket_impl.hpp"
 #include "../operation_error.hpp"
@@ -133,34 +134,16 @@ void LocalSeqpacket::shutdown(Shutdown how, std::error_code& ec) noexcept {
         s.write_shut = true;
 }
 
-namespace {
-// The overlapped waits read these; a negative timeout is refused.
-void set_timeout(LocalSeqpacket::Impl* impl, DWORD LocalSeqpacket::Impl::*field, std::chrono::milliseconds timeout,
-                 std::error_code& ec) noexcept {
-    detail::clear(ec);
-    if (impl == nullptr || !impl->pipe)
-        ec = win32::not_open();
-    else if (timeout.count() < 0)
-        ec = std::make_error_code(std::errc::invalid_argument);
-    else
-        impl->*field = win32::to_timeout(timeout);
-}
-} // namespace
-
 void LocalSeqpacket::set_read_timeout(std::chrono::milliseconds timeout, std::error_code& ec) noexcept {
-    set_timeout(impl_.get(), &Impl::read_timeout, timeout, ec);
+    win32::set_timeout(impl_.get(), &Impl::read_timeout, timeout, ec);
 }
 
 void LocalSeqpacket::set_write_timeout(std::chrono::milliseconds timeout, std::error_code& ec) noexcept {
-    set_timeout(impl_.get(), &Impl::write_timeout, timeout, ec);
+    win32::set_timeout(impl_.get(), &Impl::write_timeout, timeout, ec);
 }
 
 void LocalSeqpacket::set_nonblocking(bool nonblocking, std::error_code& ec) noexcept {
-    detail::clear(ec);
-    if (!is_open())
-        ec = win32::not_open();
-    else
-        impl_->nonblocking = nonblocking;
+    win32::set_nonblocking(impl_.get(), nonblocking, ec);
 }
 
 std::size_t LocalSeqpacket::max_handles_per_receive() const noexcept {
@@ -168,26 +151,13 @@ std::size_t LocalSeqpacket::max_handles_per_receive() const noexcept {
 }
 
 void LocalSeqpacket::set_max_handles_per_receive(std::size_t limit, std::error_code& ec) noexcept {
-    detail::clear(ec);
-    if (!is_open())
-        ec = win32::not_open();
-    else if (limit > max_handles_per_message)
-        ec = errc::too_many_handles;
-    else
-        impl_->max_handles = limit;
+    win32::set_handle_limit(impl_.get(), limit, ec);
 }
 
 native_handle_type LocalSeqpacket::native_handle() const noexcept {
     return impl_ ? impl_->pipe.get() : invalid_native_handle;
 }
 
-OwnedHandle LocalSeqpacket::release() noexcept {
-    if (!impl_)
-        return {};
-    impl_->cancel_pending_write();
-    OwnedHandle pipe = std::move(impl_->pipe);
-    impl_.reset();
-    return pipe;
-}
+OwnedHandle LocalSeqpacket::release() noexcept { return win32::release_pipe(impl_); }
 
 } // namespace localsock

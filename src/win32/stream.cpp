@@ -1,6 +1,7 @@
 // LocalStream on Windows: named-pipe client ends, pairs, byte I/O and the
 // framing that lets a byte stream carry handles.
 #include "duplication.hpp"
+#include "pipe_controls.hpp"
 #include "pipes.hpp"
 #include "stream_impl.hpp"
 #include "../operation_error.hpp"
@@ -505,34 +506,16 @@ void LocalStream::shutdown(Shutdown how, std::error_code& ec) noexcept {
         impl_->write_shut = true;
 }
 
-namespace {
-// The overlapped waits read these; a negative timeout is refused.
-void set_timeout(LocalStream::Impl* impl, DWORD LocalStream::Impl::*field, std::chrono::milliseconds timeout,
-                 std::error_code& ec) noexcept {
-    detail::clear(ec);
-    if (impl == nullptr || !impl->pipe)
-        ec = win32::not_open();
-    else if (timeout.count() < 0)
-        ec = std::make_error_code(std::errc::invalid_argument);
-    else
-        impl->*field = win32::to_timeout(timeout);
-}
-} // namespace
-
 void LocalStream::set_read_timeout(std::chrono::milliseconds timeout, std::error_code& ec) noexcept {
-    set_timeout(impl_.get(), &Impl::read_timeout, timeout, ec);
+    win32::set_timeout(impl_.get(), &Impl::read_timeout, timeout, ec);
 }
 
 void LocalStream::set_write_timeout(std::chrono::milliseconds timeout, std::error_code& ec) noexcept {
-    set_timeout(impl_.get(), &Impl::write_timeout, timeout, ec);
+    win32::set_timeout(impl_.get(), &Impl::write_timeout, timeout, ec);
 }
 
 void LocalStream::set_nonblocking(bool nonblocking, std::error_code& ec) noexcept {
-    detail::clear(ec);
-    if (!is_open())
-        ec = win32::not_open();
-    else
-        impl_->nonblocking = nonblocking;
+    win32::set_nonblocking(impl_.get(), nonblocking, ec);
 }
 
 std::size_t LocalStream::max_handles_per_receive() const noexcept {
@@ -540,26 +523,13 @@ std::size_t LocalStream::max_handles_per_receive() const noexcept {
 }
 
 void LocalStream::set_max_handles_per_receive(std::size_t limit, std::error_code& ec) noexcept {
-    detail::clear(ec);
-    if (!is_open())
-        ec = win32::not_open();
-    else if (limit > max_handles_per_message)
-        ec = errc::too_many_handles;
-    else
-        impl_->max_handles = limit;
+    win32::set_handle_limit(impl_.get(), limit, ec);
 }
 
 native_handle_type LocalStream::native_handle() const noexcept {
     return impl_ ? impl_->pipe.get() : invalid_native_handle;
 }
 
-OwnedHandle LocalStream::release() noexcept {
-    if (!impl_)
-        return {};
-    impl_->cancel_pending_write();
-    OwnedHandle pipe = std::move(impl_->pipe);
-    impl_.reset();
-    return pipe;
-}
+OwnedHandle LocalStream::release() noexcept { return win32::release_pipe(impl_); }
 
 } // namespace localsock
