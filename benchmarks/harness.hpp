@@ -22,7 +22,7 @@ enum class Workload {
     handles1,   // `count` messages of 8 bytes + 1 handle; the receiver closes each handle
     handles64,  // `count` messages of 8 bytes + 64 handles
     connect,    // `count` connect / accept / close cycles on a filesystem name
-    seqpacket,  // `count` round trips on SOCK_SEQPACKET: 64 bytes + 1 handle out, 64 bytes back (POSIX)
+    seqpacket,  // `count` round trips on SOCK_SEQPACKET: 64 bytes + 1 handle out, 64 bytes back (POSIX floor only)
 };
 
 inline constexpr std::size_t pingpong_bytes = 64;

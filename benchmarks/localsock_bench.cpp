@@ -28,12 +28,14 @@ using namespace localsock;
 
 LocalSocketName name_of(const Options& o) { return LocalSocketName::parse(o.name); }
 
-LocalStream connect_to(const LocalSocketName& name) {
+// A LocalStream or a LocalSeqpacket.
+template <class Socket>
+Socket connect_to(const LocalSocketName& name) {
     std::error_code ec;
     for (int attempt = 0; attempt < 5000; ++attempt) {
-        LocalStream stream = LocalStream::connect(name, {.handle_passing = handle_passing}, ec);
+        Socket socket = Socket::connect(name, {.handle_passing = handle_passing}, ec);
         if (!ec)
-            return stream;
+            return socket;
         std::this_thread::sleep_for(std::chrono::milliseconds(1)); // the server is starting
     }
     throw std::system_error(ec, "connect " + name.to_string());
@@ -54,16 +56,7 @@ void seqpacket_server(const Options& o) {
 }
 
 Result seqpacket_client(const Options& o) {
-    const LocalSocketName name = name_of(o);
-    LocalSeqpacket socket;
-    std::error_code ec;
-    for (int attempt = 0; attempt < 5000 && !socket; ++attempt) {
-        socket = LocalSeqpacket::connect(name, ec);
-        if (ec)
-            std::this_thread::sleep_for(std::chrono::milliseconds(1)); // the server is starting
-    }
-    if (!socket)
-        throw std::system_error(ec, "connect " + name.to_string());
+    LocalSeqpacket socket = connect_to<LocalSeqpacket>(name_of(o));
     const std::vector<OwnedHandle> handle = handles_to_send(1);
     char message[pingpong_bytes] = {};
     Result r;
@@ -134,7 +127,7 @@ Result run_client(const Options& o) {
     Result r;
     const LocalSocketName name = name_of(o);
     if (o.workload == Workload::connect) {
-        (void)connect_to(name); // the first cycle waits for the server; time the rest
+        (void)connect_to<LocalStream>(name); // the first cycle waits for the server; time the rest
         const auto start = Clock::now();
         std::byte eof;
         for (std::uint64_t i = 1; i < o.count; ++i) {
@@ -146,7 +139,7 @@ Result run_client(const Options& o) {
         r.operations = o.count - 1;
         return r;
     }
-    LocalStream stream = connect_to(name);
+    LocalStream stream = connect_to<LocalStream>(name);
     char ack;
     switch (o.workload) {
     case Workload::throughput: {

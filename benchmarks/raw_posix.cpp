@@ -51,10 +51,20 @@ void write_all(int fd, const void* data, std::size_t size) {
     }
 }
 
-int connect_to(const std::string& path) {
+// `type` is SOCK_STREAM or SOCK_SEQPACKET.
+int listen_on(const std::string& path, int type) {
+    const int listener = ::socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
+    const sockaddr_un a = address_of(path);
+    ::unlink(path.c_str());
+    if (::bind(listener, reinterpret_cast<const sockaddr*>(&a), sizeof a) != 0 || ::listen(listener, 128) != 0)
+        fail("bind " + path);
+    return listener;
+}
+
+int connect_to(const std::string& path, int type) {
     const sockaddr_un a = address_of(path);
     for (int attempt = 0; attempt < 5000; ++attempt) {
-        const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        const int fd = ::socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
         if (::connect(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0)
             return fd;
         ::close(fd);
@@ -81,51 +91,45 @@ void send_with(int fd, const int* fds, std::size_t count, char* data, std::size_
         fail("sendmsg");
 }
 
-void receive_and_close(int fd, std::size_t count) {
-    char data[handle_message_bytes];
-    iovec iov{data, sizeof data};
+// One recvmsg of exactly `size` bytes with room for `room` descriptors (at
+// most 64); closes every descriptor that came and returns how many did. As
+// localsock's receive does, it notices truncation (MSG_CTRUNC: descriptors
+// lost; MSG_TRUNC: bytes lost) and fails on it.
+std::size_t receive_and_close(int fd, void* data, std::size_t size, std::size_t room) {
+    iovec iov{data, size};
     alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * 64)];
     msghdr m{};
     m.msg_iov = &iov;
     m.msg_iovlen = 1;
     m.msg_control = control;
-    m.msg_controllen = CMSG_SPACE(sizeof(int) * count);
-    if (::recvmsg(fd, &m, MSG_CMSG_CLOEXEC) != static_cast<ssize_t>(sizeof data))
+    m.msg_controllen = CMSG_SPACE(sizeof(int) * room);
+    if (::recvmsg(fd, &m, MSG_CMSG_CLOEXEC) != static_cast<ssize_t>(size) || (m.msg_flags & (MSG_CTRUNC | MSG_TRUNC)) != 0)
         fail("recvmsg");
+    std::size_t arrived = 0;
     for (cmsghdr* c = CMSG_FIRSTHDR(&m); c != nullptr; c = CMSG_NXTHDR(&m, c)) {
+        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+            continue;
         const std::size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
         for (std::size_t i = 0; i < n; ++i) {
             int received;
             std::memcpy(&received, CMSG_DATA(c) + i * sizeof(int), sizeof received);
             ::close(received);
         }
+        arrived += n;
     }
+    return arrived;
 }
 
 // The seqpacket workload: each round trip is one sendmsg carrying a handle
 // and one recvmsg on the client, one recvmsg (+ close of the handle) and one
 // send on the server.
 void seqpacket_server(const Options& o) {
-    const int listener = ::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-    const sockaddr_un a = address_of(o.name);
-    ::unlink(o.name.c_str());
-    if (::bind(listener, reinterpret_cast<const sockaddr*>(&a), sizeof a) != 0 || ::listen(listener, 128) != 0)
-        fail("bind " + o.name);
+    const int listener = listen_on(o.name, SOCK_SEQPACKET);
     const int c = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
     char data[pingpong_bytes];
     for (std::uint64_t i = 0; i < o.count; ++i) {
-        iovec iov{data, sizeof data};
-        alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
-        msghdr m{};
-        m.msg_iov = &iov;
-        m.msg_iovlen = 1;
-        m.msg_control = control;
-        m.msg_controllen = sizeof control;
-        if (::recvmsg(c, &m, MSG_CMSG_CLOEXEC) != static_cast<ssize_t>(sizeof data) || m.msg_controllen == 0)
-            fail("recvmsg");
-        int received;
-        std::memcpy(&received, CMSG_DATA(CMSG_FIRSTHDR(&m)), sizeof received);
-        ::close(received);
+        if (receive_and_close(c, data, sizeof data, 1) != 1)
+            fail("expected one handle");
         if (::send(c, data, sizeof data, MSG_NOSIGNAL) != static_cast<ssize_t>(sizeof data))
             fail("send");
     }
@@ -135,18 +139,7 @@ void seqpacket_server(const Options& o) {
 }
 
 Result seqpacket_client(const Options& o) {
-    const sockaddr_un a = address_of(o.name);
-    int fd = -1;
-    for (int attempt = 0; attempt < 5000; ++attempt) {
-        fd = ::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-        if (::connect(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0)
-            break;
-        ::close(fd);
-        fd = -1;
-        std::this_thread::sleep_for(std::chrono::milliseconds(1)); // the server is starting
-    }
-    if (fd < 0)
-        fail("connect " + o.name);
+    const int fd = connect_to(o.name, SOCK_SEQPACKET);
     const int handle = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
     char message[pingpong_bytes] = {};
     Result r;
@@ -158,16 +151,8 @@ Result seqpacket_client(const Options& o) {
         // The reply carries no handles, but a receiver that must notice (and
         // close) any that come anyway needs recvmsg and a control buffer:
         // what localsock's receive(buffer) guarantees.
-        iovec iov{message, sizeof message};
-        alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
-        msghdr m{};
-        m.msg_iov = &iov;
-        m.msg_iovlen = 1;
-        m.msg_control = control;
-        m.msg_controllen = sizeof control;
-        if (::recvmsg(fd, &m, MSG_CMSG_CLOEXEC) != static_cast<ssize_t>(sizeof message) ||
-            (m.msg_flags & MSG_CTRUNC) != 0 || m.msg_controllen != 0)
-            fail("recvmsg");
+        if (receive_and_close(fd, message, sizeof message, 1) != 0)
+            fail("unexpected handle");
         r.latencies[i] = seconds_since(t0);
     }
     r.seconds = seconds_since(start);
@@ -183,11 +168,7 @@ void run_server(const Options& o) {
     ::signal(SIGPIPE, SIG_IGN);
     if (o.workload == Workload::seqpacket)
         return seqpacket_server(o);
-    const int listener = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    const sockaddr_un a = address_of(o.name);
-    ::unlink(o.name.c_str());
-    if (::bind(listener, reinterpret_cast<const sockaddr*>(&a), sizeof a) != 0 || ::listen(listener, 128) != 0)
-        fail("bind " + o.name);
+    const int listener = listen_on(o.name, SOCK_STREAM);
     if (o.workload == Workload::connect) {
         for (std::uint64_t i = 0; i < o.count; ++i)
             ::close(::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC));
@@ -213,7 +194,9 @@ void run_server(const Options& o) {
         case Workload::handles1:
         case Workload::handles64:
             for (std::uint64_t i = 0; i < o.count; ++i)
-                receive_and_close(c, o.handles_per_message());
+                if (receive_and_close(c, buffer.data(), handle_message_bytes, o.handles_per_message()) !=
+                    o.handles_per_message())
+                    fail("handles missing");
             write_all(c, "k", 1);
             break;
         case Workload::connect:
@@ -231,7 +214,7 @@ Result run_client(const Options& o) {
         return seqpacket_client(o);
     Result r;
     if (o.workload == Workload::connect) {
-        ::close(connect_to(o.name)); // the first cycle waits for the server; time the rest
+        ::close(connect_to(o.name, SOCK_STREAM)); // the first cycle waits for the server; time the rest
         const sockaddr_un a = address_of(o.name);
         const auto start = Clock::now();
         for (std::uint64_t i = 1; i < o.count; ++i) {
@@ -247,7 +230,7 @@ Result run_client(const Options& o) {
         r.operations = o.count - 1;
         return r;
     }
-    const int fd = connect_to(o.name);
+    const int fd = connect_to(o.name, SOCK_STREAM);
     char ack;
     switch (o.workload) {
     case Workload::throughput: {

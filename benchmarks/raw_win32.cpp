@@ -14,7 +14,9 @@ namespace bench {
 
 const char* const contender_name = "win32raw";
 
-bool supports(Workload workload) { return workload != Workload::seqpacket; } // a POSIX socket type
+// No hand-written message-mode floor for the seqpacket workload (yet), so
+// run.py leaves that workload out under Wine.
+bool supports(Workload workload) { return workload != Workload::seqpacket; }
 
 namespace {
 

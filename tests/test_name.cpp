@@ -20,6 +20,8 @@ TEST_CASE("names: the two kinds and their textual form") {
     CHECK(LocalSocketName::parse("@my-service") == ns);
     CHECK(LocalSocketName::parse(ns.to_string()) == ns);
 
+    // Filesystem names exist except on Windows (pipes have no files); their
+    // refusal there is checked in the next test case.
     if (LocalSocketName::supports(Kind::filesystem)) {
         const LocalSocketName fs = LocalSocketName::filesystem("/run/app.sock");
         CHECK(fs.is_filesystem());
@@ -69,7 +71,7 @@ TEST_CASE("names: bad names are rejected with a clear error, before any system c
         CHECK(ec == std::errc::invalid_argument);
         LocalSocketName::parse("@", ec);
         CHECK(ec == localsock::errc::empty_name);
-        if (LocalSocketName::supports(Kind::filesystem)) {
+        if (LocalSocketName::supports(Kind::filesystem)) { // not on Windows, see above
             LocalSocketName::filesystem("", ec);
             CHECK(ec == localsock::errc::empty_name);
             LocalSocketName::parse("", ec);
@@ -81,7 +83,7 @@ TEST_CASE("names: bad names are rejected with a clear error, before any system c
         LocalSocketName::namespaced("a\0b"s, ec);
         CHECK(ec == localsock::errc::name_contains_nul);
         CHECK(ec == std::errc::invalid_argument);
-        if (LocalSocketName::supports(Kind::filesystem)) {
+        if (LocalSocketName::supports(Kind::filesystem)) { // not on Windows
             LocalSocketName::filesystem("/tmp/a\0b"s, ec);
             CHECK(ec == localsock::errc::name_contains_nul);
         }

@@ -141,6 +141,7 @@ TEST_CASE("seqpacket: a peer that dies after sending leaves a whole message and 
     ReceiveResult r = socket.receive(buffer(data), handles);
     CHECK(text(data, r) == "last words");
     REQUIRE(handles.size() == 2);
+    CHECK(testing::read_whole_file(handles[0]) == "a");
     CHECK(testing::read_whole_file(handles[1]) == "b");
     handles.clear();
     r = socket.receive(buffer(data), handles);

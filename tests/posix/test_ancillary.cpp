@@ -89,9 +89,11 @@ TEST_CASE("ancillary builder: CMSG_SPACE/CMSG_LEN layout, alignment, overflow") 
     message.msg_control = const_cast<std::byte*>(control.bytes().data());
     message.msg_controllen = control.bytes().size();
     std::vector<std::pair<int, std::size_t>> seen; // type, payload length
+    int user_messages = 0;                         // at level 4242: their payloads were compared
     for (cmsghdr* c = CMSG_FIRSTHDR(&message); c != nullptr; c = CMSG_NXTHDR(&message, c)) {
         CHECK(reinterpret_cast<std::uintptr_t>(c) % alignof(cmsghdr) == 0);
         seen.emplace_back(c->cmsg_type, c->cmsg_len - CMSG_LEN(0));
+        user_messages += c->cmsg_level == 4242;
         if (c->cmsg_level == 4242 && c->cmsg_type == 7)
             CHECK(std::memcmp(CMSG_DATA(c), odd.data(), odd.size()) == 0);
         if (c->cmsg_level == 4242 && c->cmsg_type == 8) {
@@ -103,6 +105,7 @@ TEST_CASE("ancillary builder: CMSG_SPACE/CMSG_LEN layout, alignment, overflow") 
     const std::vector<std::pair<int, std::size_t>> expected{
         {SCM_RIGHTS, 3 * sizeof(int)}, {7, 5}, {SCM_CREDENTIALS, sizeof(ucred)}, {8, sizeof value}};
     CHECK(seen == expected);
+    CHECK(user_messages == 2);
 
     // Full: a clear error, and what was built stays as it was.
     const std::size_t before = control.bytes().size();
@@ -237,6 +240,12 @@ TEST_CASE("ancillary: credentials the kernel vouches for") {
     CHECK(control.credentials()->gid == ::getgid());
 
     if (!running_as_root()) {
+        // What an unprivileged process can check: the kernel refuses its claim to be root.
+        ancillary::Builder claim;
+        claim.add_credentials({::getpid(), 0, 0});
+        std::error_code ec;
+        LocalDatagram::unbound().send_to(name, "claim", claim, ec);
+        CHECK(ec == std::errc::operation_not_permitted);
         MESSAGE("not root: the forged, setuid and dropped-privilege cases need root to set up");
         return;
     }
@@ -245,8 +254,9 @@ TEST_CASE("ancillary: credentials the kernel vouches for") {
     CHECK(control.credentials()->gid == 4321);
 
     auto forged = testing::ChildProcess::spawn("credentials_sender", {name.to_string(), "forged"});
-    (void)socket.receive(buffer(data), control);
+    const ReceiveResult r = socket.receive(buffer(data), control);
     CHECK(forged.wait() == 0);
+    CHECK(text(data, r) == "forged");
     REQUIRE(control.credentials().has_value());
     CHECK(control.credentials()->uid == 777);
     CHECK(control.credentials()->gid == 888);

@@ -76,6 +76,7 @@ TEST_CASE("datagram: unbound and autobound senders") {
     CHECK(autobound.local_name().value().size() == 5); // Linux: five hex digits
     autobound.send_to(name, "answer me");
     r = server.receive_from(buffer(data), from);
+    CHECK(text(data, r) == "answer me");
     CHECK(from == autobound.local_name());
     server.send_to(from, "answered");
     r = autobound.receive(buffer(data));
@@ -168,6 +169,7 @@ TEST_CASE("datagram: pairs, adoption, limits and errors") {
     auto [s1, s2] = LocalSeqpacket::pair();
     LocalDatagram wrong = LocalDatagram::adopt(s1.release(), ec);
     CHECK(ec == errc::wrong_socket_type);
+    CHECK_FALSE(wrong.is_open());
 
     a.send_to(LocalSocketName(), "nowhere", ec);
     CHECK(ec == errc::empty_name);

@@ -194,6 +194,7 @@ TEST_CASE("posix: adopt takes over a connected socket and refuses anything else"
 }
 
 TEST_CASE("posix: names — both kinds on Linux, 107 bytes each; SDDL is refused") {
+    const testing::HandleLeakCheck leaks; // the refused bind must not leave a socket open
     using Kind = LocalSocketName::Kind;
     CHECK(LocalSocketName::supports(Kind::filesystem));
     CHECK(LocalSocketName::max_length(Kind::filesystem) == 107);

@@ -74,6 +74,7 @@ TEST_CASE("seqpacket: adopt checks the socket type") {
     OwnedHandle listening = original.release();
     LocalListener as_stream = LocalListener::adopt(listening.duplicate(), ec);
     CHECK(ec == errc::not_a_listener); // a seqpacket listener is no stream listener
+    CHECK_FALSE(as_stream.is_open());
     LocalSeqpacketListener adopted = LocalSeqpacketListener::adopt(std::move(listening));
     CHECK(adopted.local_name() == name);
     LocalSeqpacket client = LocalSeqpacket::connect(name);
@@ -81,6 +82,7 @@ TEST_CASE("seqpacket: adopt checks the socket type") {
     client.send("adopted");
     std::array<char, 16> data{};
     CHECK(server.receive(buffer(data)).bytes == 7);
+    CHECK(std::string(data.data(), 7) == "adopted");
 }
 
 TEST_CASE("seqpacket: filesystem names, mode and removal on close") {
@@ -101,7 +103,7 @@ TEST_CASE("seqpacket: filesystem names, mode and removal on close") {
         CHECK(server.receive(buffer(data)).bytes == 7);
         int type = 0;
         socklen_t length = sizeof type;
-        ::getsockopt(server.native_handle(), SOL_SOCKET, SO_TYPE, &type, &length);
+        REQUIRE(::getsockopt(server.native_handle(), SOL_SOCKET, SO_TYPE, &type, &length) == 0);
         CHECK(type == SOCK_SEQPACKET);
     }
     CHECK_FALSE(std::filesystem::exists(name.value()));

@@ -61,6 +61,10 @@ extern const int abrupt_exit_status;
 // Wine does not enforce some Windows behaviours (pipe squatting protection,
 // DACLs); tests warn there instead of passing silently. False on POSIX.
 bool running_under_wine();
+// Whether the OS can give a handle on a socket's peer process, so that
+// peer_process() must not report not_supported: Linux from 6.5
+// (SO_PEERPIDFD), Windows always.
+bool os_has_peer_process();
 
 // A private directory, removed with its contents at scope exit.
 class TempDir {

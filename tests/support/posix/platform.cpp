@@ -11,6 +11,7 @@
 #include <poll.h>
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 namespace testing {
@@ -127,5 +128,16 @@ void die_abruptly() {
 const int abrupt_exit_status = 128 + SIGKILL;
 
 bool running_under_wine() { return false; }
+
+bool os_has_peer_process() {
+#if defined(__linux__)
+    utsname system{};
+    int major = 0, minor = 0;
+    return ::uname(&system) == 0 && std::sscanf(system.release, "%d.%d", &major, &minor) == 2 &&
+           (major > 6 || (major == 6 && minor >= 5));
+#else
+    return false;
+#endif
+}
 
 } // namespace testing

@@ -168,6 +168,8 @@ void die_abruptly() {
 
 const int abrupt_exit_status = 137;
 
+bool os_has_peer_process() { return true; }
+
 bool running_under_wine() {
     const HMODULE ntdll = ::GetModuleHandleW(L"ntdll.dll");
     return ntdll != nullptr && ::GetProcAddress(ntdll, "wine_get_version") != nullptr;
