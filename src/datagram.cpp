@@ -67,18 +67,18 @@ void LocalDatagram::connect(const LocalSocketName& peer) {
 
 // Errors of addressed sends name the destination.
 void LocalDatagram::send_to(const LocalSocketName& to, ConstBuffer datagram, std::span<const BorrowedHandle> handles) {
-    or_throw_opening("send to", to, [&](std::error_code& ec) { send_to(to, datagram, handles, ec); return 0; });
+    or_throw_opening("send to", to, [&](std::error_code& ec) { send_to(to, datagram, handles, ec); });
 }
 void LocalDatagram::send_to(const LocalSocketName& to, ConstBuffer datagram,
                             std::initializer_list<BorrowedHandle> handles) {
-    or_throw_opening("send to", to, [&](std::error_code& ec) { send_to(to, datagram, handles, ec); return 0; });
+    or_throw_opening("send to", to, [&](std::error_code& ec) { send_to(to, datagram, handles, ec); });
 }
 void LocalDatagram::send_to(const LocalSocketName& to, std::span<const ConstBuffer> parts,
                             std::span<const BorrowedHandle> handles) {
-    or_throw_opening("send to", to, [&](std::error_code& ec) { send_to(to, parts, handles, ec); return 0; });
+    or_throw_opening("send to", to, [&](std::error_code& ec) { send_to(to, parts, handles, ec); });
 }
 void LocalDatagram::send_to(const LocalSocketName& to, ConstBuffer datagram, const ancillary::Builder& control) {
-    or_throw_opening("send to", to, [&](std::error_code& ec) { send_to(to, datagram, control, ec); return 0; });
+    or_throw_opening("send to", to, [&](std::error_code& ec) { send_to(to, datagram, control, ec); });
 }
 
 ReceiveResult LocalDatagram::receive_from(MutableBuffer buffer, LocalSocketName& sender) {

@@ -5,11 +5,11 @@
 
 namespace localsock {
 
+using detail::or_throw;
+using detail::or_throw_opening;
+
 LocalListener LocalListener::bind(const LocalSocketName& name, const ListenerOptions& options) {
-    std::error_code ec;
-    LocalListener listener = bind(name, options, ec);
-    detail::throw_if_error(ec, "bind", name);
-    return listener;
+    return or_throw_opening("bind", name, [&](std::error_code& ec) { return bind(name, options, ec); });
 }
 
 LocalListener LocalListener::bind(const LocalSocketName& name, std::error_code& ec) noexcept {
@@ -17,23 +17,15 @@ LocalListener LocalListener::bind(const LocalSocketName& name, std::error_code& 
 }
 
 LocalListener LocalListener::adopt(OwnedHandle handle) {
-    std::error_code ec;
-    LocalListener listener = adopt(std::move(handle), ec);
-    detail::throw_if_error(ec, "adopt listener", {});
-    return listener;
+    return or_throw_opening("adopt listener", {}, [&](std::error_code& ec) { return adopt(std::move(handle), ec); });
 }
 
 LocalStream LocalListener::accept() {
-    std::error_code ec;
-    LocalStream stream = accept(ec);
-    detail::throw_if_error(ec, "accept", local_name());
-    return stream;
+    return or_throw(*this, "accept", [&](std::error_code& ec) { return accept(ec); });
 }
 
 void LocalListener::set_nonblocking(bool nonblocking) {
-    std::error_code ec;
-    set_nonblocking(nonblocking, ec);
-    detail::throw_if_error(ec, "set non-blocking", local_name());
+    or_throw(*this, "set non-blocking", [&](std::error_code& ec) { set_nonblocking(nonblocking, ec); });
 }
 
 void LocalListener::Incoming::iterator::advance() {

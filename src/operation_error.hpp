@@ -89,10 +89,16 @@ auto or_throw(const Socket& socket, std::string_view operation, Call&& call) {
 template <class Call>
 auto or_throw_opening(std::string_view operation, const LocalSocketName& name, Call&& call) {
     std::error_code ec = no_error();
-    auto result = call(ec);
-    if (ec) [[unlikely]]
-        throw_operation_error(ec, operation, name);
-    return result;
+    if constexpr (std::is_void_v<std::invoke_result_t<Call&, std::error_code&>>) {
+        call(ec);
+        if (ec) [[unlikely]]
+            throw_operation_error(ec, operation, name);
+    } else {
+        auto result = call(ec);
+        if (ec) [[unlikely]]
+            throw_operation_error(ec, operation, name);
+        return result;
+    }
 }
 
 } // namespace localsock::detail

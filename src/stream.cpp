@@ -173,24 +173,16 @@ LocalStream LocalStream::connect(const LocalSocketName& name, std::error_code& e
 }
 
 LocalStream LocalStream::connect(const LocalSocketName& name, const ConnectOptions& options) {
-    std::error_code ec;
-    LocalStream stream = connect(name, options, ec);
-    detail::throw_if_error(ec, "connect", name);
-    return stream;
+    return detail::or_throw_opening("connect", name, [&](std::error_code& ec) { return connect(name, options, ec); });
 }
 
 std::pair<LocalStream, LocalStream> LocalStream::pair() {
-    std::error_code ec;
-    auto streams = pair(ec);
-    detail::throw_if_error(ec, "socket pair", {});
-    return streams;
+    return detail::or_throw_opening("socket pair", {}, [&](std::error_code& ec) { return pair(ec); });
 }
 
 LocalStream LocalStream::adopt(OwnedHandle handle) {
-    std::error_code ec;
-    LocalStream stream = adopt(std::move(handle), ec);
-    detail::throw_if_error(ec, "adopt stream", {});
-    return stream;
+    return detail::or_throw_opening("adopt stream", {},
+                                    [&](std::error_code& ec) { return adopt(std::move(handle), ec); });
 }
 
 std::size_t LocalStream::read_some(MutableBuffer buffer) {
@@ -241,34 +233,19 @@ void LocalStream::set_receive_credentials(bool enabled) {
 }
 
 void LocalStream::set_max_handles_per_receive(std::size_t limit) {
-    or_throw(*this, "set handle limit", [&](std::error_code& ec) {
-        set_max_handles_per_receive(limit, ec);
-        return 0;
-    });
+    or_throw(*this, "set handle limit", [&](std::error_code& ec) { set_max_handles_per_receive(limit, ec); });
 }
 void LocalStream::shutdown(Shutdown how) {
-    or_throw(*this, "shutdown", [&](std::error_code& ec) {
-        shutdown(how, ec);
-        return 0;
-    });
+    or_throw(*this, "shutdown", [&](std::error_code& ec) { shutdown(how, ec); });
 }
 void LocalStream::set_read_timeout(std::chrono::milliseconds timeout) {
-    or_throw(*this, "set read timeout", [&](std::error_code& ec) {
-        set_read_timeout(timeout, ec);
-        return 0;
-    });
+    or_throw(*this, "set read timeout", [&](std::error_code& ec) { set_read_timeout(timeout, ec); });
 }
 void LocalStream::set_write_timeout(std::chrono::milliseconds timeout) {
-    or_throw(*this, "set write timeout", [&](std::error_code& ec) {
-        set_write_timeout(timeout, ec);
-        return 0;
-    });
+    or_throw(*this, "set write timeout", [&](std::error_code& ec) { set_write_timeout(timeout, ec); });
 }
 void LocalStream::set_nonblocking(bool nonblocking) {
-    or_throw(*this, "set non-blocking", [&](std::error_code& ec) {
-        set_nonblocking(nonblocking, ec);
-        return 0;
-    });
+    or_throw(*this, "set non-blocking", [&](std::error_code& ec) { set_nonblocking(nonblocking, ec); });
 }
 PeerCredentials LocalStream::peer_credentials() const {
     return or_throw(*this, "peer credentials", [&](std::error_code& ec) { return peer_credentials(ec); });

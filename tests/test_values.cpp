@@ -104,19 +104,32 @@ TEST_CASE("values: a struct with a handle between processes") {
 TEST_CASE("values: a message of the wrong size is an error, the connection goes on") {
     const testing::HandleLeakCheck leaks;
     auto [a, b] = LocalSeqpacket::pair();
-    a.send("short");
+    OwnedHandle file = testing::file_with("with a short message");
+    a.send("short", {file.borrow()});
     a.send(std::string(sizeof(Request) + 10, 'x'));
     send_value(a, Request{7, 1.0, "ok"});
+    send_value(a, Request{8, 2.0, "alone"});
+    send_value(a, std::uint16_t{3});
     Request r{};
     std::vector<OwnedHandle> handles;
     std::error_code ec;
     receive_value(b, r, handles, ec);
     CHECK(ec == std::errc::message_size);
+    CHECK(handles.empty()); // the rejected message's handle was closed, not handed over
     receive_value(b, r, handles, ec);
     CHECK(ec == std::errc::message_size);
     receive_value(b, r, handles, ec);
     CHECK_FALSE(ec);
     CHECK(r.id == 7);
+    CHECK(receive_value<Request>(b, ec).id == 8); // the error-code form of the value-only receive
+    CHECK_FALSE(ec);
+    try {
+        (void)receive_value<Request>(b);
+        FAIL("a 2-byte message read as a Request");
+    } catch (const std::system_error& e) {
+        CHECK(e.code() == std::errc::message_size);
+        CHECK(std::string(e.what()).find("receive_value") != std::string::npos);
+    }
     a = LocalSeqpacket();
     receive_value(b, r, handles, ec);
     CHECK(ec == errc::end_of_stream);

@@ -7,11 +7,13 @@
 #include <localsock/error.hpp>
 #include <localsock/handle.hpp>
 #include <localsock/message.hpp>
+#include <localsock/name.hpp>
 
 #include <concepts>
 #include <cstddef>
 #include <initializer_list>
 #include <span>
+#include <string>
 #include <system_error>
 #include <type_traits>
 #include <vector>
@@ -54,8 +56,19 @@ inline void check_whole_message(const ReceiveResult& result, std::size_t expecte
     else if (result.data_truncated || result.bytes != expected)
         ec = std::make_error_code(std::errc::message_size);
 }
-[[noreturn]] inline void throw_value_error(std::error_code ec, const char* operation) {
-    throw std::system_error(ec, operation);
+// The exception of a throwing form, naming the operation and the socket
+// like the library's own: "localsock: receive_value '@bus': ...".
+template <class Socket>
+[[noreturn]] void throw_value_error(std::error_code ec, const char* operation, const Socket& socket) {
+    const LocalSocketName* name;
+    if constexpr (requires { socket.name(); })
+        name = &socket.name();
+    else
+        name = &socket.local_name();
+    std::string what = std::string("localsock: ") + operation;
+    if (!name->empty())
+        what += " '" + name->to_string() + "'";
+    throw std::system_error(ec, what);
 }
 } // namespace detail
 
@@ -72,7 +85,7 @@ void send_value(Socket& socket, const T& value, std::span<const BorrowedHandle> 
     std::error_code ec;
     send_value(socket, value, handles, ec);
     if (ec)
-        detail::throw_value_error(ec, "localsock: send_value");
+        detail::throw_value_error(ec, "send_value", socket);
 }
 
 template <TriviallyCopyableValue T, MessageSocket Socket>
@@ -82,11 +95,15 @@ void send_value(Socket& socket, const T& value, std::initializer_list<BorrowedHa
 
 // Receives one message that must be exactly sizeof(T) bytes (else
 // std::errc::message_size; errc::end_of_stream if the peer closed). `value`
-// is written only by the receive itself.
+// is written only by the receive itself; the handles of a rejected message
+// are closed, not appended.
 template <TriviallyCopyableValue T, MessageSocket Socket>
 void receive_value(Socket& socket, T& value, std::vector<OwnedHandle>& handles, std::error_code& ec) noexcept {
+    const std::size_t had = handles.size();
     const ReceiveResult result = socket.receive(MutableBuffer(&value, sizeof value), handles, ec);
     detail::check_whole_message(result, sizeof value, ec);
+    if (ec)
+        handles.resize(had);
 }
 
 template <TriviallyCopyableValue T, MessageSocket Socket>
@@ -94,18 +111,24 @@ void receive_value(Socket& socket, T& value, std::vector<OwnedHandle>& handles) 
     std::error_code ec;
     receive_value(socket, value, handles, ec);
     if (ec)
-        detail::throw_value_error(ec, "localsock: receive_value");
+        detail::throw_value_error(ec, "receive_value", socket);
 }
 
 // The value alone; a message carrying handles is an error (they are closed).
 template <TriviallyCopyableValue T, MessageSocket Socket>
-T receive_value(Socket& socket) {
+T receive_value(Socket& socket, std::error_code& ec) noexcept {
     T value{};
-    std::error_code ec;
     const ReceiveResult result = socket.receive(MutableBuffer(&value, sizeof value), ec);
     detail::check_whole_message(result, sizeof value, ec);
+    return value;
+}
+
+template <TriviallyCopyableValue T, MessageSocket Socket>
+T receive_value(Socket& socket) {
+    std::error_code ec;
+    const T value = receive_value<T>(socket, ec);
     if (ec)
-        detail::throw_value_error(ec, "localsock: receive_value");
+        detail::throw_value_error(ec, "receive_value", socket);
     return value;
 }
 
@@ -123,7 +146,7 @@ void send_encoded(Socket& socket, Codec& codec, const T& value, std::span<const 
     std::error_code ec;
     send_encoded(socket, codec, value, handles, ec);
     if (ec)
-        detail::throw_value_error(ec, "localsock: send_encoded");
+        detail::throw_value_error(ec, "send_encoded", socket);
 }
 
 template <class T, MessageCodec<T> Codec, MessageSocket Socket>
@@ -155,7 +178,7 @@ void receive_decoded(Socket& socket, Codec& codec, T& value, std::vector<OwnedHa
     std::error_code ec;
     receive_decoded(socket, codec, value, handles, ec);
     if (ec)
-        detail::throw_value_error(ec, "localsock: receive_decoded");
+        detail::throw_value_error(ec, "receive_decoded", socket);
 }
 
 } // namespace localsock

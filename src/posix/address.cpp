@@ -54,14 +54,9 @@ SocketAddress to_address(const LocalSocketName& name) noexcept {
 }
 
 LocalSocketName from_address(const sockaddr_un& address, socklen_t length) {
-    if (length <= path_offset)
-        return {};
-    const std::size_t bytes = length - path_offset;
-    const char* path = address.sun_path;
-    std::error_code ignored; // a name the kernel accepted is a valid name
-    if (path[0] == '\0')
-        return LocalSocketName::namespaced(std::string_view(path + 1, bytes - 1), ignored);
-    return LocalSocketName::filesystem(std::string(path, strnlen(path, bytes)), ignored);
+    LocalSocketName name;
+    assign_from_address(address, length, name);
+    return name;
 }
 
 } // namespace posix
@@ -83,8 +78,7 @@ void posix::assign_from_address(const sockaddr_un& address, socklen_t length, Lo
     const char* path = address.sun_path;
     if (path[0] == '\0') {
         const std::string_view value(path + 1, bytes - 1);
-        // A name localsock could not express (a NUL inside) reads as unnamed,
-        // as from_address does.
+        // A name localsock could not express (a NUL inside) reads as unnamed.
         const bool expressible = value.find('\0') == std::string_view::npos;
         detail::NameAccess::assign(name, Kind::namespaced, expressible ? value : std::string_view());
         return;

@@ -73,11 +73,12 @@ public:
         return !ec;
     }
 
-    // Appends every descriptor to `out`, or none (and keeps them to close)
-    // if `out` cannot grow.
-    // Leaves them open: their owner is the buffer they arrived in.
+    // Leaves them open: their owner is the buffer they arrived in (an
+    // ancillary::Received).
     void keep() noexcept { handed_over_ = true; }
 
+    // Appends every descriptor to `out`, or none (and keeps them to close)
+    // if `out` cannot grow.
     bool hand_over(std::vector<OwnedHandle>& out, std::error_code& ec) noexcept {
         if (out.capacity() - out.size() < count_) {
             try {

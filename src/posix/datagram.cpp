@@ -83,7 +83,7 @@ LocalDatagram LocalDatagram::bind(const LocalSocketName& name, const DatagramOpt
         ec = std::make_error_code(std::errc::not_enough_memory);
         return {};
     }
-    if (!posix::bind_to_name(impl->fd(), name, options.mode, false, impl->own_file, nullptr, 0, ec))
+    if (!posix::bind_to_name(impl->fd(), name, options.mode, false, std::nullopt, impl->own_file, ec))
         return {};
     return LocalDatagram(std::move(impl));
 }

@@ -12,10 +12,12 @@
 
 #include <cerrno>
 #include <cstddef>
+#include <span>
 #include <system_error>
 
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 namespace localsock::posix {
 
@@ -57,8 +59,9 @@ inline constexpr int cloexec_receive_flag = 0;
 inline constexpr bool received_descriptors_need_cloexec = cloexec_receive_flag == 0;
 
 // The per-message calls, inline: they are on every read and write.
-inline ssize_t receive_message(int fd, msghdr& message) noexcept {
-    return retry_on_eintr([&] { return ::recvmsg(fd, &message, cloexec_receive_flag); });
+// `flags` adds MSG_PEEK, MSG_TRUNC... to what the discipline sets.
+inline ssize_t receive_message(int fd, msghdr& message, int flags = 0) noexcept {
+    return retry_on_eintr([&] { return ::recvmsg(fd, &message, cloexec_receive_flag | flags); });
 }
 inline ssize_t send_message(int fd, const msghdr& message) noexcept { // sendmsg, no SIGPIPE
     return retry_on_eintr([&] { return ::sendmsg(fd, &message, no_sigpipe_flag); });
@@ -66,8 +69,21 @@ inline ssize_t send_message(int fd, const msghdr& message) noexcept { // sendmsg
 inline ssize_t send_bytes(int fd, const void* data, std::size_t size) noexcept { // send, no SIGPIPE
     return retry_on_eintr([&] { return ::send(fd, data, size, no_sigpipe_flag); });
 }
-inline ssize_t receive_bytes(int fd, void* data, std::size_t size) noexcept { // recv
-    return retry_on_eintr([&] { return ::recv(fd, data, size, 0); });
+inline ssize_t receive_bytes(int fd, void* data, std::size_t size, int flags = 0) noexcept { // recv
+    return retry_on_eintr([&] { return ::recv(fd, data, size, flags); });
+}
+
+// At most this many buffers go to one readv/sendmsg/recvmsg.
+inline constexpr std::size_t max_iovecs = 64;
+
+// The first max_iovecs buffers as iovecs (MutableBuffer/ConstBuffer have
+// iovec's layout but not its type); returns how many were taken.
+template <class Buffer>
+std::size_t to_iovecs(std::span<const Buffer> buffers, iovec (&out)[max_iovecs]) noexcept {
+    const std::size_t count = buffers.size() < max_iovecs ? buffers.size() : max_iovecs;
+    for (std::size_t i = 0; i < count; ++i)
+        out[i] = iovec{const_cast<void*>(static_cast<const void*>(buffers[i].data())), buffers[i].size()};
+    return count;
 }
 
 // getsockopt into a value of the option's own type.

@@ -27,13 +27,11 @@ bool bind_with_reclaim(int fd, const LocalSocketName& name, const SocketAddress&
     return false;
 }
 
-bool listen_now(int fd, int backlog) noexcept { return ::listen(fd, backlog) == 0; }
-
 } // namespace
 
 bool bind_to_name(int fd, const LocalSocketName& name, const std::optional<std::filesystem::perms>& mode,
-                  bool reclaim, std::optional<FileIdentity>& own_file, bool (*while_locked)(int fd, int backlog),
-                  int backlog, std::error_code& ec) noexcept {
+                  bool reclaim, std::optional<int> listen_backlog, std::optional<FileIdentity>& own_file,
+                  std::error_code& ec) noexcept {
     const bool on_disk = name.is_filesystem();
     const bool set_mode = on_disk && mode.has_value();
     if (set_mode && !restrict_mode_before_bind(fd, *mode, ec))
@@ -53,7 +51,7 @@ bool bind_to_name(int fd, const LocalSocketName& name, const std::optional<std::
     }
     // Still holding the lock: the next reclaimer must find a live socket,
     // not a bound-but-refusing one it would take for stale.
-    if (while_locked != nullptr && !while_locked(fd, backlog)) {
+    if (listen_backlog && ::listen(fd, *listen_backlog) != 0) {
         ec = last_error();
         return false;
     }
@@ -81,7 +79,7 @@ bool bind_listening(ListeningSocket& l, int type, const LocalSocketName& name, c
     if (ec)
         return false;
     const int fd = l.socket.get();
-    if (!bind_to_name(fd, name, options.mode, options.reclaim_stale, l.own_file, listen_now, options.backlog, ec))
+    if (!bind_to_name(fd, name, options.mode, options.reclaim_stale, options.backlog, l.own_file, ec))
         return false;
     if (options.nonblocking) {
         if (!set_nonblocking(fd, true, ec))

@@ -15,13 +15,13 @@
 
 namespace localsock::posix {
 
-// Binds fd to `name`. Filesystem names: the file gets `mode` with no
-// moment of wider access, a stale file is replaced if `reclaim` (under the
-// reclaim lock, which is held until `while_locked` has run: listeners
-// listen() there), and own_file records the file created.
+// Binds fd to `name`, and listens with `listen_backlog` if one is given.
+// Filesystem names: the file gets `mode` with no moment of wider access, a
+// stale file is replaced if `reclaim` (under the reclaim lock, held until
+// the socket listens), and own_file records the file created.
 bool bind_to_name(int fd, const LocalSocketName& name, const std::optional<std::filesystem::perms>& mode,
-                  bool reclaim, std::optional<FileIdentity>& own_file, bool (*while_locked)(int fd, int backlog),
-                  int backlog, std::error_code& ec) noexcept;
+                  bool reclaim, std::optional<int> listen_backlog, std::optional<FileIdentity>& own_file,
+                  std::error_code& ec) noexcept;
 
 struct ListeningSocket {
     OwnedHandle socket;

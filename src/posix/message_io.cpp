@@ -3,11 +3,9 @@
 #include "ancillary_access.hpp"
 #include "control.hpp"
 #include "descriptor.hpp"
+#include "../operation_error.hpp"
 
 #include <localsock/error.hpp>
-
-#include <array>
-#include <cstring>
 
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -15,30 +13,27 @@
 namespace localsock::posix {
 namespace {
 
-// A message is gathered from at most this many parts (one iovec each).
-constexpr std::size_t max_parts = 64;
-
+// A message is one sendmsg: it cannot be split across calls as stream bytes
+// can, so more parts than one call takes is an error, not a short write.
 template <class Buffer>
-bool to_iovecs(std::span<const Buffer> buffers, std::array<iovec, max_parts>& out, msghdr& message,
-               std::size_t& total, std::error_code& ec) noexcept {
-    if (buffers.size() > max_parts) {
+bool message_iovecs(std::span<const Buffer> parts, iovec (&iov)[max_iovecs], msghdr& message, std::size_t& total,
+                    std::error_code& ec) noexcept {
+    if (parts.size() > max_iovecs) {
         ec = std::make_error_code(std::errc::argument_list_too_long);
         return false;
     }
+    message.msg_iov = iov;
+    message.msg_iovlen = to_iovecs(parts, iov);
     total = 0;
-    for (std::size_t i = 0; i < buffers.size(); ++i) {
-        out[i] = iovec{const_cast<void*>(static_cast<const void*>(buffers[i].data())), buffers[i].size()};
-        total += buffers[i].size();
-    }
-    message.msg_iov = out.data();
-    message.msg_iovlen = buffers.size();
+    for (const Buffer& part : parts)
+        total += part.size();
     return true;
 }
 
 // The data and destination of an outgoing message.
-bool address_parts(std::span<const ConstBuffer> parts, Destination to, std::array<iovec, max_parts>& iov,
-                   msghdr& message, std::size_t& total, std::error_code& ec) noexcept {
-    if (!to_iovecs(parts, iov, message, total, ec))
+bool address_parts(std::span<const ConstBuffer> parts, Destination to, iovec (&iov)[max_iovecs], msghdr& message,
+                   std::size_t& total, std::error_code& ec) noexcept {
+    if (!message_iovecs(parts, iov, message, total, ec))
         return false;
     if (to != nullptr) {
         message.msg_name = const_cast<sockaddr*>(to->get());
@@ -47,7 +42,8 @@ bool address_parts(std::span<const ConstBuffer> parts, Destination to, std::arra
     return true;
 }
 
-// The common checks and the sendmsg itself; `control` is already in `message`.
+// The common checks and the sendmsg itself; the control data is already in
+// `message`.
 std::size_t send_prepared(SocketCore* core, Boundaries kind, std::size_t total, msghdr& message,
                           std::error_code& ec) noexcept {
     if (kind == Boundaries::seqpacket && total == 0) {
@@ -61,36 +57,31 @@ std::size_t send_prepared(SocketCore* core, Boundaries kind, std::size_t total, 
     return transfer(core, ec, [&](int fd) { return send_message(fd, message); });
 }
 
-// recvmsg flags: MSG_TRUNC makes Linux return a message's full size.
+// recvmsg flags beyond the discipline's: MSG_TRUNC makes Linux return a
+// message's full size (on a stream socket it would discard data instead).
 int receive_flags(Boundaries kind, ReceiveFlags flags) noexcept {
-    int result = cloexec_receive_flag;
+    int result = has_flag(flags, ReceiveFlags::peek) ? MSG_PEEK : 0;
 #if defined(__linux__)
     if (kind != Boundaries::stream)
         result |= MSG_TRUNC;
 #else
     (void)kind;
 #endif
-    if (has_flag(flags, ReceiveFlags::peek))
-        result |= MSG_PEEK;
     return result;
 }
 
+// The recvmsg itself; the sender's address goes straight into *from.
 ReceiveResult receive_prepared(SocketCore* core, Boundaries kind, msghdr& message, std::size_t capacity,
                                int flags, SocketAddress* from, std::error_code& ec) noexcept {
-    sockaddr_un peer{};
     if (from != nullptr) {
-        message.msg_name = &peer;
-        message.msg_namelen = sizeof peer;
+        message.msg_name = &from->storage;
+        message.msg_namelen = sizeof from->storage;
     }
-    const std::size_t n = transfer(core, ec, [&](int fd) {
-        return retry_on_eintr([&] { return ::recvmsg(fd, &message, flags); });
-    });
+    const std::size_t n = transfer(core, ec, [&](int fd) { return receive_message(fd, message, flags); });
     if (ec)
         return {};
-    if (from != nullptr) {
-        from->storage = peer;
+    if (from != nullptr)
         from->length = message.msg_namelen;
-    }
     ReceiveResult result;
     result.bytes = n < capacity ? n : capacity;
     result.message_size = n;
@@ -100,15 +91,16 @@ ReceiveResult receive_prepared(SocketCore* core, Boundaries kind, msghdr& messag
 
 } // namespace
 
+template <class Handle>
 std::size_t send_message(SocketCore* core, Boundaries kind, std::span<const ConstBuffer> parts, Destination to,
-                         std::span<const BorrowedHandle> handles, std::error_code& ec) noexcept {
-    ec.clear();
+                         std::span<const Handle> handles, std::error_code& ec) noexcept {
+    detail::clear(ec);
     // The common message — one buffer, no handles, connected — is a plain
     // send(), as hand-written code would make it (cheaper than sendmsg).
     if (parts.size() == 1 && handles.empty() && to == nullptr && (kind != Boundaries::seqpacket || parts[0].size() != 0))
         return transfer(core, ec, [&](int fd) { return send_bytes(fd, parts[0].data(), parts[0].size()); });
     msghdr message{};
-    std::array<iovec, max_parts> iov;
+    iovec iov[max_iovecs];
     std::size_t total = 0;
     if (!address_parts(parts, to, iov, message, total, ec))
         return 0;
@@ -128,11 +120,16 @@ std::size_t send_message(SocketCore* core, Boundaries kind, std::span<const Cons
     return send_prepared(core, kind, total, message, ec);
 }
 
+template std::size_t send_message<BorrowedHandle>(SocketCore*, Boundaries, std::span<const ConstBuffer>, Destination,
+                                                  std::span<const BorrowedHandle>, std::error_code&) noexcept;
+template std::size_t send_message<OwnedHandle>(SocketCore*, Boundaries, std::span<const ConstBuffer>, Destination,
+                                               std::span<const OwnedHandle>, std::error_code&) noexcept;
+
 std::size_t send_message(SocketCore* core, Boundaries kind, std::span<const ConstBuffer> parts, Destination to,
                          const ancillary::Builder& control, std::error_code& ec) noexcept {
-    ec.clear();
+    detail::clear(ec);
     msghdr message{};
-    std::array<iovec, max_parts> iov;
+    iovec iov[max_iovecs];
     std::size_t total = 0;
     if (!address_parts(parts, to, iov, message, total, ec))
         return 0;
@@ -145,11 +142,11 @@ std::size_t send_message(SocketCore* core, Boundaries kind, std::span<const Cons
 
 ReceiveResult receive_message(SocketCore* core, Boundaries kind, std::span<const MutableBuffer> parts,
                               std::vector<OwnedHandle>* handles, SocketAddress* from, std::error_code& ec) noexcept {
-    ec.clear();
+    detail::clear(ec);
     msghdr message{};
-    std::array<iovec, max_parts> iov;
+    iovec iov[max_iovecs];
     std::size_t capacity = 0;
-    if (!to_iovecs(parts, iov, message, capacity, ec))
+    if (!message_iovecs(parts, iov, message, capacity, ec))
         return {};
     const std::size_t limit = handles != nullptr && is_open(core) ? core->handle_limit() : 0;
     ControlBuffer control;
@@ -179,7 +176,7 @@ ReceiveResult receive_message(SocketCore* core, Boundaries kind, std::span<const
 
 ReceiveResult receive_message(SocketCore* core, Boundaries kind, MutableBuffer buffer, ancillary::Received& control,
                               ReceiveFlags flags, SocketAddress* from, std::error_code& ec) noexcept {
-    ec.clear();
+    detail::clear(ec);
     control.clear(); // closes what an earlier receive left in it
     iovec data{buffer.data(), buffer.size()};
     msghdr message{};
@@ -188,10 +185,8 @@ ReceiveResult receive_message(SocketCore* core, Boundaries kind, MutableBuffer b
     message.msg_control = detail::AncillaryAccess::storage(control);
     message.msg_controllen = ancillary::capacity;
     ReceiveResult result = receive_prepared(core, kind, message, buffer.size(), receive_flags(kind, flags), from, ec);
-    if (ec) {
-        detail::AncillaryAccess::set_received(control, 0, false, false);
-        return result;
-    }
+    if (ec)
+        return result; // `control` stays empty
     ArrivedDescriptors arrived(message);
     const bool truncated = (message.msg_flags & MSG_CTRUNC) != 0 || arrived.size() > core->handle_limit();
     bool owned = !truncated; // on truncation the destructor of `arrived` closes them all
@@ -208,12 +203,10 @@ ReceiveResult receive_message(SocketCore* core, Boundaries kind, MutableBuffer b
 }
 
 std::size_t next_message_size(SocketCore* core, std::error_code& ec) noexcept {
-    ec.clear();
+    detail::clear(ec);
 #if defined(__linux__)
     char probe;
-    return transfer(core, ec, [&](int fd) {
-        return retry_on_eintr([&] { return ::recv(fd, &probe, 1, MSG_PEEK | MSG_TRUNC); });
-    });
+    return transfer(core, ec, [&](int fd) { return receive_bytes(fd, &probe, 1, MSG_PEEK | MSG_TRUNC); });
 #else
     (void)core;
     ec = std::make_error_code(std::errc::not_supported);

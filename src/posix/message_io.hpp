@@ -24,9 +24,17 @@ enum class Boundaries { stream, datagram, seqpacket };
 using Destination = const SocketAddress*;
 
 // Sends the gathered `parts` as one message with `handles` (SCM_RIGHTS) or
-// with `control`. Returns the bytes sent (streams may send fewer).
+// with `control`. Returns the bytes sent (streams may send fewer). Handle is
+// BorrowedHandle or OwnedHandle: either list is read as it is, not copied.
+template <class Handle>
 std::size_t send_message(SocketCore* core, Boundaries kind, std::span<const ConstBuffer> parts, Destination to,
-                         std::span<const BorrowedHandle> handles, std::error_code& ec) noexcept;
+                         std::span<const Handle> handles, std::error_code& ec) noexcept;
+extern template std::size_t send_message<BorrowedHandle>(SocketCore*, Boundaries, std::span<const ConstBuffer>,
+                                                         Destination, std::span<const BorrowedHandle>,
+                                                         std::error_code&) noexcept;
+extern template std::size_t send_message<OwnedHandle>(SocketCore*, Boundaries, std::span<const ConstBuffer>,
+                                                      Destination, std::span<const OwnedHandle>,
+                                                      std::error_code&) noexcept;
 std::size_t send_message(SocketCore* core, Boundaries kind, std::span<const ConstBuffer> parts, Destination to,
                          const ancillary::Builder& control, std::error_code& ec) noexcept;
 
@@ -39,7 +47,8 @@ ReceiveResult receive_message(SocketCore* core, Boundaries kind, std::span<const
 ReceiveResult receive_message(SocketCore* core, Boundaries kind, MutableBuffer buffer, ancillary::Received& control,
                               ReceiveFlags flags, SocketAddress* from, std::error_code& ec) noexcept;
 
-// The size of the next message (MSG_PEEK | MSG_TRUNC), waiting for one.
+// The size of the next message (MSG_PEEK | MSG_TRUNC), waiting for one;
+// Linux only (not_supported elsewhere).
 std::size_t next_message_size(SocketCore* core, std::error_code& ec) noexcept;
 
 } // namespace localsock::posix

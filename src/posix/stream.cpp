@@ -1,31 +1,14 @@
 // LocalStream on POSIX: connect, pair, adopt and byte I/O on AF_UNIX stream sockets.
-#include "address.hpp"
 #include "descriptor.hpp"
 #include "stream_impl.hpp"
 #include "../operation_error.hpp"
 
 #include <localsock/error.hpp>
 
-#include <algorithm>
-#include <array>
-
 #include <sys/socket.h>
 #include <sys/uio.h>
 
 namespace localsock {
-namespace {
-
-constexpr std::size_t max_iovecs = 64;
-
-template <class Buffer>
-std::size_t to_iovecs(std::span<const Buffer> buffers, std::array<iovec, max_iovecs>& out) noexcept {
-    const std::size_t count = std::min(buffers.size(), out.size());
-    for (std::size_t i = 0; i < count; ++i)
-        out[i] = iovec{const_cast<void*>(static_cast<const void*>(buffers[i].data())), buffers[i].size()};
-    return count;
-}
-
-} // namespace
 
 LocalStream::LocalStream() noexcept = default;
 LocalStream::LocalStream(std::unique_ptr<Impl> impl) noexcept : impl_(std::move(impl)) {}
@@ -79,10 +62,10 @@ std::size_t LocalStream::read_some(MutableBuffer buffer, std::error_code& ec) no
 
 std::size_t LocalStream::read_some(std::span<const MutableBuffer> buffers, std::error_code& ec) noexcept {
     detail::clear(ec);
-    std::array<iovec, max_iovecs> iov;
+    iovec iov[posix::max_iovecs];
     msghdr message{};
-    message.msg_iov = iov.data();
-    message.msg_iovlen = to_iovecs(buffers, iov);
+    message.msg_iov = iov;
+    message.msg_iovlen = posix::to_iovecs(buffers, iov);
     if (message.msg_iovlen == 0 && posix::is_open(impl_.get()))
         return 0; // recvmsg would say 0, which means end of stream
     return posix::transfer(impl_.get(), ec, [&](int fd) { return posix::receive_message(fd, message); });
@@ -96,10 +79,10 @@ std::size_t LocalStream::write_some(ConstBuffer buffer, std::error_code& ec) noe
 
 std::size_t LocalStream::write_some(std::span<const ConstBuffer> buffers, std::error_code& ec) noexcept {
     detail::clear(ec);
-    std::array<iovec, max_iovecs> iov;
+    iovec iov[posix::max_iovecs];
     msghdr message{};
-    message.msg_iov = iov.data();
-    message.msg_iovlen = to_iovecs(buffers, iov);
+    message.msg_iov = iov;
+    message.msg_iovlen = posix::to_iovecs(buffers, iov);
     return posix::transfer(impl_.get(), ec, [&](int fd) { return posix::send_message(fd, message); });
 }
 
