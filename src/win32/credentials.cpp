@@ -3,71 +3,59 @@
 #include "duplication.hpp"
 #include "seqpacket_impl.hpp"
 #include "stream_impl.hpp"
+#include "../operation_error.hpp"
 
 namespace localsock {
-namespace {
+namespace win32 {
 
-OwnedHandle peer_process_of(HANDLE pipe, bool is_server, std::error_code& ec) noexcept {
+OwnedHandle open_peer_process(const PipeCore* core, std::error_code& ec) noexcept {
+    detail::clear(ec);
     ULONG pid = 0;
-    if (!win32::peer_process_id(pipe, is_server, pid, ec))
+    if (!is_open(core)) {
+        ec = not_open();
         return {};
-    OwnedHandle process = win32::own(::OpenProcess(SYNCHRONIZE | PROCESS_QUERY_LIMITED_INFORMATION, FALSE, pid));
+    }
+    if (!peer_process_id(core->pipe.get(), core->is_server, pid, ec))
+        return {};
+    OwnedHandle process = own(::OpenProcess(SYNCHRONIZE | PROCESS_QUERY_LIMITED_INFORMATION, FALSE, pid));
     if (!process)
-        ec = win32::last_error();
+        ec = last_error();
     return process;
 }
 
-PeerCredentials peer_credentials_of(HANDLE pipe, bool is_server, std::error_code& ec) noexcept {
+PeerCredentials peer_credentials(const PipeCore* core, std::error_code& ec) noexcept {
+    detail::clear(ec);
     PeerCredentials credentials;
     ULONG pid = 0;
-    if (!win32::peer_process_id(pipe, is_server, pid, ec))
-        return credentials;
-    credentials.pid = pid;
-    const OwnedHandle process = win32::own(::OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, pid));
-    if (!process) {
-        ec = win32::last_error();
+    if (!is_open(core)) {
+        ec = not_open();
         return credentials;
     }
-    credentials.user_sid = win32::process_user_sid(process.get(), ec);
+    if (!peer_process_id(core->pipe.get(), core->is_server, pid, ec))
+        return credentials;
+    credentials.pid = pid;
+    const OwnedHandle process = own(::OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, pid));
+    if (!process) {
+        ec = last_error();
+        return credentials;
+    }
+    credentials.user_sid = process_user_sid(process.get(), ec);
     return credentials;
 }
 
-} // namespace
+} // namespace win32
 
 OwnedHandle LocalStream::peer_process(std::error_code& ec) const noexcept {
-    ec.clear();
-    if (!is_open()) {
-        ec = win32::not_open();
-        return {};
-    }
-    return peer_process_of(impl_->pipe.get(), impl_->is_server, ec);
+    return win32::open_peer_process(impl_.get(), ec);
 }
-
 PeerCredentials LocalStream::peer_credentials(std::error_code& ec) const noexcept {
-    ec.clear();
-    if (!is_open()) {
-        ec = win32::not_open();
-        return {};
-    }
-    return peer_credentials_of(impl_->pipe.get(), impl_->is_server, ec);
+    return win32::peer_credentials(impl_.get(), ec);
 }
-
 OwnedHandle LocalSeqpacket::peer_process(std::error_code& ec) const noexcept {
-    ec.clear();
-    if (!is_open()) {
-        ec = win32::not_open();
-        return {};
-    }
-    return peer_process_of(impl_->pipe.get(), impl_->is_server, ec);
+    return win32::open_peer_process(impl_.get(), ec);
 }
-
 PeerCredentials LocalSeqpacket::peer_credentials(std::error_code& ec) const noexcept {
-    ec.clear();
-    if (!is_open()) {
-        ec = win32::not_open();
-        return {};
-    }
-    return peer_credentials_of(impl_->pipe.get(), impl_->is_server, ec);
+    return win32::peer_credentials(impl_.get(), ec);
 }
 
 } // namespace localsock

@@ -1,6 +1,5 @@
+// Handle duplication into a peer process and the checks on values received.
 #include "duplication.hpp"
-
-#include "frame.hpp"
 
 namespace localsock::win32 {
 namespace {
@@ -28,19 +27,20 @@ bool open_peer_for_duplication(HANDLE pipe, bool is_server, OwnedHandle& peer, s
     return true;
 }
 
-bool duplicate_one(HANDLE peer, HANDLE handle, std::uint64_t& value, std::error_code& ec) noexcept {
+bool duplicate_one(HANDLE peer, HANDLE handle, std::byte* encoded, std::error_code& ec) noexcept {
     HANDLE remote = nullptr;
     if (!::DuplicateHandle(::GetCurrentProcess(), handle, peer, &remote, 0, FALSE, DUPLICATE_SAME_ACCESS)) {
         ec = last_error();
         return false;
     }
-    value = static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(remote));
+    frame::encode_value(static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(remote)), encoded);
     return true;
 }
 
-void close_remote(HANDLE peer, const std::uint64_t* values, std::size_t count) noexcept {
+void close_remote(HANDLE peer, const std::byte* encoded, std::size_t count) noexcept {
     for (std::size_t i = 0; i < count; ++i)
-        ::DuplicateHandle(peer, as_handle(values[i]), nullptr, nullptr, 0, FALSE, DUPLICATE_CLOSE_SOURCE);
+        ::DuplicateHandle(peer, as_handle(frame::decode_value(encoded + i * frame::value_size)), nullptr, nullptr, 0,
+                          FALSE, DUPLICATE_CLOSE_SOURCE);
 }
 
 bool plausible_values(const std::byte* encoded, std::size_t count) noexcept {
@@ -53,12 +53,6 @@ bool plausible_values(const std::byte* encoded, std::size_t count) noexcept {
 void own_values(const std::byte* encoded, std::size_t count, OwnedHandle* out) noexcept {
     for (std::size_t i = 0; i < count; ++i)
         out[i].reset(as_handle(frame::decode_value(encoded + i * frame::value_size)));
-}
-
-void close_remote_encoded(HANDLE peer, const std::byte* encoded, std::size_t count) noexcept {
-    for (std::size_t i = 0; i < count; ++i)
-        ::DuplicateHandle(peer, as_handle(frame::decode_value(encoded + i * frame::value_size)), nullptr, nullptr, 0,
-                          FALSE, DUPLICATE_CLOSE_SOURCE);
 }
 
 } // namespace localsock::win32

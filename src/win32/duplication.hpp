@@ -4,6 +4,7 @@
 // values it got and owns them.
 #pragma once
 
+#include "frame.hpp"
 #include "win32.hpp"
 
 #include <cstddef>
@@ -32,35 +33,31 @@ bool sendable(std::span<const Handle> handles, std::error_code& ec) noexcept {
     return true;
 }
 
-// Duplicates `handle` into `peer` (same access, not inheritable); `value` is
-// the copy's value there.
-bool duplicate_one(HANDLE peer, HANDLE handle, std::uint64_t& value, std::error_code& ec) noexcept;
-// Closes copies made in the peer, where it will never learn of them.
-void close_remote(HANDLE peer, const std::uint64_t* values, std::size_t count) noexcept;
+// Duplicates `handle` into `peer` (same access, not inheritable) and writes
+// the copy's value there, encoded (frame::value_size bytes), at `encoded`.
+bool duplicate_one(HANDLE peer, HANDLE handle, std::byte* encoded, std::error_code& ec) noexcept;
+// Closes copies made in the peer, where it will never learn of them: `count`
+// encoded values (a failed duplication's, or a frame's that never went out).
+void close_remote(HANDLE peer, const std::byte* encoded, std::size_t count) noexcept;
 
-// All of `handles` into `peer`, or none: a failure closes the copies
-// already made.
+// All of `handles` into `peer`, their values encoded straight into a frame's
+// value list, or none: a failure closes the copies already made.
 template <class Handle>
-bool duplicate_into(HANDLE peer, std::span<const Handle> handles, std::uint64_t* values,
-                    std::error_code& ec) noexcept {
+bool duplicate_into(HANDLE peer, std::span<const Handle> handles, std::byte* encoded, std::error_code& ec) noexcept {
     for (std::size_t i = 0; i < handles.size(); ++i) {
-        if (!duplicate_one(peer, handles[i].get(), values[i], ec)) {
-            close_remote(peer, values, i);
+        if (!duplicate_one(peer, handles[i].get(), encoded + i * frame::value_size, ec)) {
+            close_remote(peer, encoded, i);
             return false;
         }
     }
     return true;
 }
 
-// Receiving: `count` encoded values (frame::value_size bytes each). Values
-// that cannot be handles a peer duplicated for us make the whole list
-// malformed; then none of them may be closed, since they could name this
-// process's own handles.
+// Receiving: `count` encoded values. Values that cannot be handles a peer
+// duplicated for us make the whole list malformed; then none of them may be
+// closed, since they could name this process's own handles.
 bool plausible_values(const std::byte* encoded, std::size_t count) noexcept;
 // Owns plausible values: out[0 .. count) (the previous handles there are closed).
 void own_values(const std::byte* encoded, std::size_t count, OwnedHandle* out) noexcept;
-// The same values, closed in the peer (a sender's clean-up of a frame that
-// never went out, read back from the encoded frame).
-void close_remote_encoded(HANDLE peer, const std::byte* encoded, std::size_t count) noexcept;
 
 } // namespace localsock::win32

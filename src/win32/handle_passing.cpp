@@ -34,13 +34,11 @@ std::size_t LocalStream::send_handles(ConstBuffer bytes, std::span<const Handle>
     // A write that timed out part way owes its frame some bytes: the first
     // bytes of this send complete it, and the handles ride on the next one.
     std::size_t done = 0;
-    if (s.out.payload_owed > 0 || s.out.sent < s.out.size) {
-        while (done < bytes.size() && (s.out.payload_owed > 0 || s.out.sent < s.out.size)) {
-            done += win32::write_framed(
-                s, ConstBuffer(static_cast<const std::byte*>(bytes.data()) + done, bytes.size() - done), ec);
-            if (ec)
-                return done;
-        }
+    while (done < bytes.size() && (s.out.payload_owed > 0 || s.out.sent < s.out.size)) {
+        done += win32::write_framed(
+            s, ConstBuffer(static_cast<const std::byte*>(bytes.data()) + done, bytes.size() - done), ec);
+        if (ec)
+            return done;
     }
     if (done == bytes.size()) {
         ec = errc::handles_need_data;
@@ -50,10 +48,14 @@ std::size_t LocalStream::send_handles(ConstBuffer bytes, std::span<const Handle>
         ec = std::make_error_code(std::errc::broken_pipe);
         return done;
     }
-    if (!win32::open_peer_for_duplication(s.pipe.get(), s.is_server, s.peer_process, ec))
+    // A write still in flight first (non-blocking): no copies made for a frame that cannot start.
+    if (!win32::finish_pending_write(s, ec) ||
+        !win32::open_peer_for_duplication(s.pipe.get(), s.is_server, s.peer_process, ec))
         return done;
 
-    std::uint64_t values[max_handles_per_message];
+    // The copies' values go straight into the frame's prefix (the previous
+    // frame is complete, so nothing there is still owed).
+    std::byte* const values = s.out.prefix.data() + win32::frame::header_size;
     if (!win32::duplicate_into(s.peer_process.get(), handles, values, ec))
         return done;
 
@@ -61,7 +63,7 @@ std::size_t LocalStream::send_handles(ConstBuffer bytes, std::span<const Handle>
     header.handle_count = static_cast<std::uint16_t>(handles.size());
     header.payload_length =
         static_cast<std::uint32_t>(std::min<std::size_t>(bytes.size() - done, win32::frame::max_payload));
-    win32::start_frame(s, header, values);
+    win32::start_frame(s, header);
     const auto* rest = static_cast<const std::byte*>(bytes.data()) + done;
     done += win32::write_frame_start(s, rest, bytes.size() - done, ec);
     if (ec) {
@@ -87,16 +89,7 @@ std::size_t LocalStream::send(ConstBuffer bytes, std::span<const OwnedHandle> ha
 
 std::size_t LocalStream::receive(MutableBuffer buffer, std::vector<OwnedHandle>& handles,
                                  std::error_code& ec) noexcept {
-    detail::clear(ec);
-    if (!is_open()) {
-        ec = win32::not_open();
-        return 0;
-    }
-    if (buffer.size() == 0 || impl_->read_shut)
-        return 0;
-    if (!impl_->handle_passing) // a plain pipe: bytes only, no handle can come
-        return win32::read_raw(*impl_, buffer.data(), buffer.size(), ec);
-    return win32::read_framed(*impl_, buffer, &handles, ec);
+    return win32::read_stream(impl_.get(), buffer, &handles, ec);
 }
 
 } // namespace localsock

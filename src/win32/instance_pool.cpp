@@ -2,8 +2,6 @@
 
 #include "overlapped.hpp"
 
-#include <localsock/error.hpp>
-
 #include <algorithm>
 #include <new>
 
@@ -14,8 +12,7 @@ namespace localsock::win32 {
 struct Instance {
     OwnedHandle pipe;
     Overlapped connect_io;
-    bool pending = false;   // ConnectNamedPipe in flight
-    bool connected = false; // a client arrived before ConnectNamedPipe was called
+    bool pending = false; // ConnectNamedPipe in flight
 
     void cancel() noexcept {
         if (!pending)
@@ -37,8 +34,7 @@ struct Instance {
                 pending = true;
                 return true;
             }
-            if (error == ERROR_PIPE_CONNECTED) {
-                connected = true;
+            if (error == ERROR_PIPE_CONNECTED) { // a client came before ConnectNamedPipe
                 ::SetEvent(connect_io.get()->hEvent); // so the wait in accept() sees it
                 return true;
             }
@@ -141,7 +137,6 @@ OwnedHandle InstancePool::accept(bool nonblocking, std::error_code& ec) noexcept
             if (!::GetOverlappedResult(instance.pipe.get(), instance.connect_io.get(), &ignored, FALSE))
                 error = ::GetLastError();
         }
-        instance.connected = false;
         if (error == ERROR_NO_DATA || error == ERROR_BROKEN_PIPE) {
             // The client came and went before we saw it: wait on this
             // instance again (a new ConnectNamedPipe blocks; no spinning).
@@ -177,23 +172,6 @@ OwnedHandle InstancePool::release() noexcept {
         return {};
     instances_.front()->cancel();
     return std::move(instances_.front()->pipe);
-}
-
-bool ListenerCore::bind(const LocalSocketName& bound, const ListenerOptions& options, PipeType type,
-                        std::error_code& ec) noexcept {
-    if (bound.empty()) {
-        ec = errc::empty_name;
-        return false;
-    }
-    try {
-        name = bound;
-    } catch (const std::bad_alloc&) {
-        ec = std::make_error_code(std::errc::not_enough_memory);
-        return false;
-    }
-    nonblocking = options.nonblocking;
-    handle_passing = options.handle_passing;
-    return pool.open(name, options, type, ec);
 }
 
 } // namespace localsock::win32

@@ -50,15 +50,4 @@ private:
     std::size_t waiting_ = 1; // how many instances to keep
 };
 
-// The state both listener classes share.
-struct ListenerCore {
-    LocalSocketName name;
-    InstancePool pool;
-    bool nonblocking = false;
-    bool handle_passing = true;
-
-    bool bind(const LocalSocketName& bound, const ListenerOptions& options, PipeType type,
-              std::error_code& ec) noexcept;
-};
-
 } // namespace localsock::win32

@@ -1,16 +1,14 @@
-// LocalListener on Windows: a pool of byte-mode pipe instances
-// (instance_pool.cpp) handing out LocalStreams.
-#include "instance_pool.hpp"
+// LocalListener on Windows: a pool of byte-mode pipe instances handing out
+// LocalStreams (listening_pipe.hpp).
+#include "listening_pipe.hpp"
 #include "stream_impl.hpp"
 
 #include <localsock/error.hpp>
 #include <localsock/listener.hpp>
 
-#include <new>
-
 namespace localsock {
 
-struct LocalListener::Impl : win32::ListenerCore {};
+struct LocalListener::Impl : win32::ListeningPipe {};
 
 LocalListener::LocalListener() noexcept = default;
 LocalListener::LocalListener(std::unique_ptr<Impl> impl) noexcept : impl_(std::move(impl)) {}
@@ -20,15 +18,7 @@ LocalListener::~LocalListener() = default;
 
 LocalListener LocalListener::bind(const LocalSocketName& name, const ListenerOptions& options,
                                   std::error_code& ec) noexcept {
-    ec.clear();
-    std::unique_ptr<Impl> impl(new (std::nothrow) Impl);
-    if (!impl) {
-        ec = std::make_error_code(std::errc::not_enough_memory);
-        return {};
-    }
-    if (!impl->bind(name, options, win32::PipeType::byte, ec))
-        return {};
-    return LocalListener(std::move(impl));
+    return LocalListener(win32::open_listener<Impl>(win32::PipeType::byte, name, options, ec));
 }
 
 LocalListener LocalListener::adopt(OwnedHandle handle, std::error_code& ec) noexcept {
@@ -45,35 +35,15 @@ const LocalSocketName& LocalListener::local_name() const noexcept {
 }
 
 LocalStream LocalListener::accept(std::error_code& ec) noexcept {
-    ec.clear();
-    if (!impl_) {
-        ec = win32::not_open();
-        return {};
-    }
-    OwnedHandle pipe = impl_->pool.accept(impl_->nonblocking, ec);
-    if (ec)
-        return {};
-    return LocalStream(win32::make_stream(std::move(pipe), impl_->name, true, impl_->handle_passing, ec));
+    return LocalStream(win32::accept_connection<LocalStream::Impl>(impl_.get(), ec));
 }
 
 void LocalListener::set_nonblocking(bool nonblocking, std::error_code& ec) noexcept {
-    ec.clear();
-    if (!impl_)
-        ec = win32::not_open();
-    else
-        impl_->nonblocking = nonblocking;
+    win32::set_listener_nonblocking(impl_.get(), nonblocking, ec);
 }
 
-native_handle_type LocalListener::native_handle() const noexcept {
-    return impl_ ? impl_->pool.native_handle() : invalid_native_handle;
-}
+native_handle_type LocalListener::native_handle() const noexcept { return win32::listener_handle(impl_.get()); }
 
-OwnedHandle LocalListener::release() noexcept {
-    if (!impl_)
-        return {};
-    OwnedHandle instance = impl_->pool.release();
-    impl_.reset();
-    return instance;
-}
+OwnedHandle LocalListener::release() noexcept { return win32::release_listener(impl_); }
 
 } // namespace localsock

@@ -1,9 +1,6 @@
 // LocalSeqpacket on Windows: message-mode named pipes — connecting, pairs,
 // the end of a connection, and its settings. Sending and receiving are in
 // seqpacket_send.cpp and seqpacket_receive.cpp.
-#include "duplication.hpp"
-#include "pipe_controls.hpp"
-#include "pipes.hpp"
 #include "seqpacket_impl.hpp"
 #include "../operation_error.hpp"
 
@@ -12,40 +9,9 @@
 #include <algorithm>
 
 namespace localsock {
-namespace win32 {
-
-std::unique_ptr<LocalSeqpacket::Impl> make_seqpacket(OwnedHandle pipe, const LocalSocketName& name, bool is_server,
-                                                     bool handle_passing, std::error_code& ec) noexcept {
-    try {
-        auto impl = std::make_unique<LocalSeqpacket::Impl>(); // events and buffers come with the first I/O
-        impl->pipe = std::move(pipe);
-        impl->name = name;
-        impl->is_server = is_server;
-        impl->handle_passing = handle_passing;
-        return impl;
-    } catch (const std::bad_alloc&) {
-        ec = std::make_error_code(std::errc::not_enough_memory);
-        return nullptr;
-    }
-}
-
-} // namespace win32
-
-void LocalSeqpacket::Impl::cancel_pending_write() noexcept {
-    if (!write_pending)
-        return;
-    ::CancelIoEx(pipe.get(), write_io.get());
-    DWORD written = 0;
-    const BOOL completed = ::GetOverlappedResult(pipe.get(), write_io.get(), &written, TRUE); // the buffer is free again
-    if (!completed && written == 0 && pending_handles > 0 && peer_process)
-        win32::close_remote_encoded(peer_process.get(), send_buffer.data() + win32::frame::header_size,
-                                    pending_handles);
-    write_pending = false;
-    pending_handles = 0;
-}
 
 LocalSeqpacket::Impl::~Impl() {
-    cancel_pending_write();
+    win32::cancel_pending_write(*this);
     if (!handle_passing || !pipe || ended || corrupt)
         return;
     // Only what is in the pipe now, and not forever if the peer keeps sending
@@ -67,7 +33,7 @@ LocalSeqpacket::LocalSeqpacket(LocalSeqpacket&&) noexcept = default;
 LocalSeqpacket& LocalSeqpacket::operator=(LocalSeqpacket&&) noexcept = default;
 LocalSeqpacket::~LocalSeqpacket() = default;
 
-bool LocalSeqpacket::is_open() const noexcept { return impl_ && impl_->pipe.valid(); }
+bool LocalSeqpacket::is_open() const noexcept { return win32::is_open(impl_.get()); }
 
 const LocalSocketName& LocalSeqpacket::name() const noexcept {
     static const LocalSocketName none;
@@ -77,29 +43,12 @@ const LocalSocketName& LocalSeqpacket::name() const noexcept {
 LocalSeqpacket LocalSeqpacket::connect(const LocalSocketName& name, const ConnectOptions& options,
                                        std::error_code& ec) noexcept {
     detail::clear(ec);
-    if (name.empty()) {
-        ec = errc::empty_name;
-        return {};
-    }
-    try {
-        OwnedHandle pipe =
-            win32::open_client(win32::pipe_path(name), win32::PipeType::message, options.busy_timeout, ec);
-        if (!pipe)
-            return {};
-        return LocalSeqpacket(win32::make_seqpacket(std::move(pipe), name, false, options.handle_passing, ec));
-    } catch (const std::bad_alloc&) {
-        ec = std::make_error_code(std::errc::not_enough_memory);
-        return {};
-    }
+    return LocalSeqpacket(win32::connect_pipe<Impl>(name, win32::PipeType::message, options, ec));
 }
 
 std::pair<LocalSeqpacket, LocalSeqpacket> LocalSeqpacket::pair(std::error_code& ec) noexcept {
     detail::clear(ec);
-    OwnedHandle server, client;
-    if (!win32::create_pair(win32::PipeType::message, server, client, ec))
-        return {};
-    auto first = win32::make_seqpacket(std::move(server), {}, true, true, ec);
-    auto second = win32::make_seqpacket(std::move(client), {}, false, true, ec);
+    auto [first, second] = win32::make_connection_pair<Impl>(win32::PipeType::message, ec);
     if (ec)
         return {};
     return {LocalSeqpacket(std::move(first)), LocalSeqpacket(std::move(second))};
@@ -113,25 +62,11 @@ LocalSeqpacket LocalSeqpacket::adopt(OwnedHandle handle, std::error_code& ec) no
 }
 
 void LocalSeqpacket::shutdown(Shutdown how, std::error_code& ec) noexcept {
-    detail::clear(ec);
-    if (!is_open()) {
-        ec = win32::not_open();
+    if (!win32::shutdown_needs_end_frame(impl_.get(), how, ec))
         return;
-    }
-    Impl& s = *impl_;
-    if (how != Shutdown::write)
-        s.read_shut = true;
-    if (how == Shutdown::read || s.write_shut)
-        return;
-    // A pipe has no half-close; an end-of-stream message is one. Without
-    // framing the peer could not tell it from data.
-    if (!s.handle_passing) {
-        ec = std::make_error_code(std::errc::not_supported);
-        return;
-    }
-    win32::send_message(s, {}, {}, win32::frame::Kind::end_of_stream, ec);
+    win32::send_message(*impl_, {}, 0, {}, win32::frame::Kind::end_of_stream, ec);
     if (!ec)
-        s.write_shut = true;
+        impl_->write_shut = true;
 }
 
 void LocalSeqpacket::set_read_timeout(std::chrono::milliseconds timeout, std::error_code& ec) noexcept {

@@ -1,17 +1,17 @@
-// Private: what a LocalSeqpacket is on Windows — an overlapped message-mode
-// named-pipe handle in which, with handle_passing, each pipe message is one
+// Private: what a LocalSeqpacket is on Windows — a message-mode pipe
+// (PipeCore) in which, with handle_passing, each pipe message is one
 // frame (docs/wire-format.md, "Message mode"), plus the buffers and events
 // it reuses from message to message.
 #pragma once
 
 #include "frame.hpp"
-#include "overlapped.hpp"
-#include "win32.hpp"
+#include "pipe_core.hpp"
 
 #include <localsock/seqpacket.hpp>
 
 #include <memory>
 #include <new>
+#include <span>
 
 namespace localsock {
 namespace win32 {
@@ -42,50 +42,46 @@ private:
 
 } // namespace win32
 
-struct LocalSeqpacket::Impl {
-    OwnedHandle pipe;
-    LocalSocketName name;
-    std::size_t max_handles = max_handles_per_message;
-    bool handle_passing = true; // framed messages
-    bool is_server = false;     // which end: picks the peer's process id call
-    bool nonblocking = false;
-    bool read_shut = false;
-    bool write_shut = false;
+struct LocalSeqpacket::Impl : win32::PipeCore {
     bool ended = false;   // the peer's end-of-stream message came, or the pipe closed
     bool corrupt = false; // a malformed message: nothing more can be trusted
-    DWORD read_timeout = INFINITE;
-    DWORD write_timeout = INFINITE;
-    win32::Overlapped read_io;
-    win32::Overlapped write_io;
     // Messages are read through this buffer (allocated by the first receive
     // that needs it): a framed message's prefix and payload in one ReadFile,
     // a whole message into scattered buffers, and the rest of a message too
     // long for the caller's buffers, read out and dropped.
     win32::ByteBuffer receive_buffer;
     // Messages are gathered here (frame prefix, then the caller's buffers)
-    // so that each goes out in one WriteFile, as a pipe message must.
+    // so that each goes out in one WriteFile, as a pipe message must; a
+    // non-blocking send leaves its write in flight from here (PipeCore).
     win32::ByteBuffer send_buffer;
-    // A non-blocking send leaves its write in flight from send_buffer; the
-    // next send waits for it (or reports would_block).
-    bool write_pending = false;
-    std::size_t pending_handles = 0; // handle values in that message's frame
-    OwnedHandle peer_process;        // PROCESS_DUP_HANDLE, opened at the first send of handles
 
     // A write still in flight is cancelled (handles it carried, if not a byte
     // went out, are closed in the peer). Messages left unread that carry
     // handles are in this process already: read them out and close those.
     ~Impl();
-    void cancel_pending_write() noexcept;
 };
 
 namespace win32 {
 
-std::unique_ptr<LocalSeqpacket::Impl> make_seqpacket(OwnedHandle pipe, const LocalSocketName& name, bool is_server,
-                                                     bool handle_passing, std::error_code& ec) noexcept;
+// The one non-empty buffer of `parts`, or null if there are several (or
+// none): a message of one buffer can go straight to or from the pipe.
+template <class Buffer>
+const Buffer* single_part(std::span<const Buffer> parts) noexcept {
+    const Buffer* found = nullptr;
+    for (const Buffer& part : parts) {
+        if (part.size() == 0)
+            continue;
+        if (found != nullptr)
+            return nullptr;
+        found = &part;
+    }
+    return found;
+}
 
-// One message out: `parts` gathered, `handles` duplicated into the peer (the
-// caller checked them), as a frame of `kind` when the connection is framed.
-void send_message(LocalSeqpacket::Impl& s, std::span<const ConstBuffer> parts,
+// One message out: `parts` (`payload` bytes in all) gathered, `handles`
+// duplicated into the peer (the caller checked them), as a frame of `kind`
+// when the connection is framed.
+void send_message(LocalSeqpacket::Impl& s, std::span<const ConstBuffer> parts, std::size_t payload,
                   std::span<const BorrowedHandle> handles, frame::Kind kind, std::error_code& ec) noexcept;
 
 // One message in. Its handles are appended to *handles, or closed and

@@ -1,16 +1,14 @@
-// LocalSeqpacketListener on Windows: a pool of message-mode pipe instances
-// (instance_pool.cpp) handing out LocalSeqpackets.
-#include "instance_pool.hpp"
+// LocalSeqpacketListener on Windows: a pool of message-mode pipe instances handing
+// out LocalSeqpackets (listening_pipe.hpp).
+#include "listening_pipe.hpp"
 #include "seqpacket_impl.hpp"
 
 #include <localsock/error.hpp>
 #include <localsock/seqpacket.hpp>
 
-#include <new>
-
 namespace localsock {
 
-struct LocalSeqpacketListener::Impl : win32::ListenerCore {};
+struct LocalSeqpacketListener::Impl : win32::ListeningPipe {};
 
 LocalSeqpacketListener::LocalSeqpacketListener() noexcept = default;
 LocalSeqpacketListener::LocalSeqpacketListener(std::unique_ptr<Impl> impl) noexcept : impl_(std::move(impl)) {}
@@ -19,16 +17,8 @@ LocalSeqpacketListener& LocalSeqpacketListener::operator=(LocalSeqpacketListener
 LocalSeqpacketListener::~LocalSeqpacketListener() = default;
 
 LocalSeqpacketListener LocalSeqpacketListener::bind(const LocalSocketName& name, const ListenerOptions& options,
-                                                    std::error_code& ec) noexcept {
-    ec.clear();
-    std::unique_ptr<Impl> impl(new (std::nothrow) Impl);
-    if (!impl) {
-        ec = std::make_error_code(std::errc::not_enough_memory);
-        return {};
-    }
-    if (!impl->bind(name, options, win32::PipeType::message, ec))
-        return {};
-    return LocalSeqpacketListener(std::move(impl));
+                                  std::error_code& ec) noexcept {
+    return LocalSeqpacketListener(win32::open_listener<Impl>(win32::PipeType::message, name, options, ec));
 }
 
 LocalSeqpacketListener LocalSeqpacketListener::adopt(OwnedHandle handle, std::error_code& ec) noexcept {
@@ -45,35 +35,15 @@ const LocalSocketName& LocalSeqpacketListener::local_name() const noexcept {
 }
 
 LocalSeqpacket LocalSeqpacketListener::accept(std::error_code& ec) noexcept {
-    ec.clear();
-    if (!impl_) {
-        ec = win32::not_open();
-        return {};
-    }
-    OwnedHandle pipe = impl_->pool.accept(impl_->nonblocking, ec);
-    if (ec)
-        return {};
-    return LocalSeqpacket(win32::make_seqpacket(std::move(pipe), impl_->name, true, impl_->handle_passing, ec));
+    return LocalSeqpacket(win32::accept_connection<LocalSeqpacket::Impl>(impl_.get(), ec));
 }
 
 void LocalSeqpacketListener::set_nonblocking(bool nonblocking, std::error_code& ec) noexcept {
-    ec.clear();
-    if (!impl_)
-        ec = win32::not_open();
-    else
-        impl_->nonblocking = nonblocking;
+    win32::set_listener_nonblocking(impl_.get(), nonblocking, ec);
 }
 
-native_handle_type LocalSeqpacketListener::native_handle() const noexcept {
-    return impl_ ? impl_->pool.native_handle() : invalid_native_handle;
-}
+native_handle_type LocalSeqpacketListener::native_handle() const noexcept { return win32::listener_handle(impl_.get()); }
 
-OwnedHandle LocalSeqpacketListener::release() noexcept {
-    if (!impl_)
-        return {};
-    OwnedHandle instance = impl_->pool.release();
-    impl_.reset();
-    return instance;
-}
+OwnedHandle LocalSeqpacketListener::release() noexcept { return win32::release_listener(impl_); }
 
 } // namespace localsock

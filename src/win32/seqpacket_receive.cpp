@@ -64,19 +64,6 @@ private:
     std::size_t offset_ = 0;
 };
 
-// The one non-empty buffer of `parts`, or null if there are several (or none).
-const MutableBuffer* single_part(std::span<const MutableBuffer> parts) noexcept {
-    const MutableBuffer* found = nullptr;
-    for (const MutableBuffer& part : parts) {
-        if (part.size() == 0)
-            continue;
-        if (found != nullptr)
-            return nullptr;
-        found = &part;
-    }
-    return found;
-}
-
 enum class Chunk { complete, more, ended, failed };
 
 // One ReadFile: a whole message, or (ERROR_MORE_DATA) its next `size` bytes.
@@ -105,18 +92,11 @@ Chunk read_chunk(LocalSeqpacket::Impl& s, void* data, std::size_t size, DWORD ti
 // Non-blocking mode: true when a message is queued; false with would_block
 // when none is, or without an error when the peer has gone.
 bool message_queued(LocalSeqpacket::Impl& s, std::error_code& ec) noexcept {
-    DWORD available = 0;
-    if (!::PeekNamedPipe(s.pipe.get(), nullptr, 0, nullptr, &available, nullptr)) {
-        const DWORD error = ::GetLastError();
-        if (peer_gone(error))
-            s.ended = true;
-        else
-            ec = make_error(error);
-        return false;
-    }
-    if (available == 0)
-        ec = std::make_error_code(std::errc::operation_would_block);
-    return available > 0;
+    if (queued_bytes(s, ec) > 0)
+        return true;
+    if (!ec)
+        s.ended = true;
+    return false;
 }
 
 // Checks a framed message's prefix (in its first `got` bytes, whole if the

@@ -1,8 +1,6 @@
 // LocalStream on Windows: named-pipe client ends, pairs, byte I/O and the
 // framing that lets a byte stream carry handles.
 #include "duplication.hpp"
-#include "pipe_controls.hpp"
-#include "pipes.hpp"
 #include "stream_impl.hpp"
 #include "../operation_error.hpp"
 
@@ -82,40 +80,15 @@ void deliver_pending(Inbound& in, std::vector<OwnedHandle>* out, std::error_code
 
 } // namespace
 
-std::unique_ptr<LocalStream::Impl> make_stream(OwnedHandle pipe, const LocalSocketName& name, bool is_server,
-                                               bool handle_passing, std::error_code& ec) noexcept {
-    try {
-        auto impl = std::make_unique<LocalStream::Impl>(); // events come with the first I/O
-        impl->pipe = std::move(pipe);
-        impl->name = name;
-        impl->is_server = is_server;
-        impl->handle_passing = handle_passing;
-        return impl;
-    } catch (const std::bad_alloc&) {
-        ec = std::make_error_code(std::errc::not_enough_memory);
-        return nullptr;
-    }
-}
-
 namespace {
 
 std::size_t read_direct(LocalStream::Impl& s, void* data, std::size_t size, std::error_code& ec) noexcept {
     DWORD want = static_cast<DWORD>(std::min<std::size_t>(size, max_io_chunk));
     const HANDLE pipe = s.pipe.get();
     if (s.nonblocking) {
-        // Overlapped reads cannot be abandoned without risk of losing data,
-        // so a non-blocking read only starts when bytes are there.
-        DWORD available = 0;
-        if (!::PeekNamedPipe(pipe, nullptr, 0, nullptr, &available, nullptr)) {
-            const DWORD error = ::GetLastError();
-            if (!peer_gone(error))
-                ec = make_error(error);
+        const DWORD available = queued_bytes(s, ec);
+        if (available == 0) // would_block, an error, or end of stream
             return 0;
-        }
-        if (available == 0) {
-            ec = std::make_error_code(std::errc::operation_would_block);
-            return 0;
-        }
         want = std::min(want, available);
     }
     const IoResult r = s.read_io.run(pipe, s.nonblocking ? INFINITE : s.read_timeout, [&](OVERLAPPED* o) {
@@ -159,56 +132,30 @@ std::size_t read_raw(LocalStream::Impl& s, void* data, std::size_t size, std::er
 
 namespace {
 
-// Waits (up to `timeout` ms) for the write a non-blocking call left in flight.
-bool finish_pending_write(LocalStream::Impl& s, DWORD timeout, std::error_code& ec) noexcept {
-    if (!s.write_pending)
-        return true;
-    if (!s.write_io.wait(timeout)) {
-        ec = std::make_error_code(s.nonblocking ? std::errc::operation_would_block : std::errc::timed_out);
-        return false;
-    }
-    s.write_pending = false;
-    DWORD written = 0;
-    if (!::GetOverlappedResult(s.pipe.get(), s.write_io.get(), &written, FALSE)) {
-        ec = make_error(::GetLastError());
-        return false;
-    }
-    return true;
+// The buffer non-blocking writes leave in flight, allocated by the first one.
+bool have_write_buffer(LocalStream::Impl& s, std::error_code& ec) noexcept {
+    if (!s.write_buffer)
+        s.write_buffer.reset(new (std::nothrow) std::byte[write_buffer_size]);
+    if (!s.write_buffer)
+        ec = std::make_error_code(std::errc::not_enough_memory);
+    return s.write_buffer != nullptr;
 }
 
-// Non-blocking: copy what fits into the stream's buffer and leave the write
-// in flight. (Polling a write and cancelling it does not work: the system may
-// complete even a small pipe write asynchronously.)
+// Non-blocking: copy what fits into the stream's buffer, which outlives the
+// call, and leave the write in flight (PipeCore).
 std::size_t start_background_write(LocalStream::Impl& s, const void* data, std::size_t size,
                                    std::error_code& ec) noexcept {
-    if (!s.write_buffer) {
-        s.write_buffer.reset(new (std::nothrow) std::byte[write_buffer_size]);
-        if (!s.write_buffer) {
-            ec = std::make_error_code(std::errc::not_enough_memory);
-            return 0;
-        }
-    }
+    if (!have_write_buffer(s, ec))
+        return 0;
     const DWORD n = static_cast<DWORD>(std::min(size, write_buffer_size));
     std::memcpy(s.write_buffer.get(), data, n);
-    if (!s.write_io.prepare()) {
-        ec = last_error();
-        return 0;
-    }
-    if (!::WriteFile(s.pipe.get(), s.write_buffer.get(), n, nullptr, s.write_io.get())) {
-        const DWORD error = ::GetLastError();
-        if (error != ERROR_IO_PENDING) {
-            ec = make_error(error);
-            return 0;
-        }
-    }
-    s.write_pending = true; // collected by the next write, or cancelled by the destructor
-    return n;
+    return start_pending_write(s, s.write_buffer.get(), n, ec) ? n : 0;
 }
 
 } // namespace
 
 std::size_t write_raw(LocalStream::Impl& s, const void* data, std::size_t size, std::error_code& ec) noexcept {
-    if (!finish_pending_write(s, s.nonblocking ? 0 : s.write_timeout, ec))
+    if (!finish_pending_write(s, ec))
         return 0;
     if (s.nonblocking)
         return start_background_write(s, data, size, ec);
@@ -223,6 +170,8 @@ std::size_t write_raw(LocalStream::Impl& s, const void* data, std::size_t size, 
         ec = std::make_error_code(std::errc::timed_out);
     return r.bytes;
 }
+
+namespace {
 
 std::size_t read_framed(LocalStream::Impl& s, MutableBuffer buffer, std::vector<OwnedHandle>* handles,
                         std::error_code& ec) noexcept {
@@ -282,19 +231,67 @@ std::size_t read_framed(LocalStream::Impl& s, MutableBuffer buffer, std::vector<
     }
 }
 
-void start_frame(LocalStream::Impl& s, const frame::Header& header, const std::uint64_t* values) noexcept {
+} // namespace
+
+std::size_t read_stream(LocalStream::Impl* s, MutableBuffer buffer, std::vector<OwnedHandle>* handles,
+                        std::error_code& ec) noexcept {
+    detail::clear(ec);
+    if (!is_open(s)) {
+        ec = not_open();
+        return 0;
+    }
+    if (buffer.size() == 0 || s->read_shut)
+        return 0;
+    if (!s->handle_passing) // a plain pipe: bytes only, no handle can come
+        return read_raw(*s, buffer.data(), buffer.size(), ec);
+    return read_framed(*s, buffer, handles, ec);
+}
+
+void start_frame(LocalStream::Impl& s, const frame::Header& header) noexcept {
     Outbound& out = s.out;
     frame::encode(header, out.prefix.data());
-    for (std::size_t i = 0; i < header.handle_count; ++i)
-        frame::encode_value(values[i], out.prefix.data() + frame::header_size + i * frame::value_size);
     out.size = header.prefix_size();
     out.sent = 0;
     out.payload_owed = header.payload_length;
 }
 
+namespace {
+
+// Non-blocking: the prefix and as much payload as fits go into the stream's
+// buffer (one copy) and out in one write left in flight, so a frame's
+// handles always go with at least one byte of it. If that write is
+// cancelled before a byte went out, PipeCore closes the handles' copies in
+// the peer.
+std::size_t start_frame_in_flight(LocalStream::Impl& s, const void* data, std::size_t size,
+                                  std::error_code& ec) noexcept {
+    Outbound& out = s.out;
+    const std::size_t payload = std::min(size, write_buffer_size - out.size);
+    if (!finish_pending_write(s, ec) || !have_write_buffer(s, ec)) {
+        out.size = 0; // nothing of this frame went out: abandon it
+        out.payload_owed = 0;
+        return 0;
+    }
+    std::memcpy(s.write_buffer.get(), out.prefix.data(), out.size);
+    std::memcpy(s.write_buffer.get() + out.size, data, payload);
+    if (!start_pending_write(s, s.write_buffer.get(), static_cast<DWORD>(out.size + payload), ec)) {
+        out.size = 0;
+        out.payload_owed = 0;
+        return 0;
+    }
+    s.in_flight_values = s.write_buffer.get() + frame::header_size; // stays as it is while in flight
+    s.in_flight_handles = (out.size - frame::header_size) / frame::value_size;
+    out.sent = out.size;
+    out.payload_owed -= static_cast<std::uint32_t>(payload);
+    return payload;
+}
+
+} // namespace
+
 std::size_t write_frame_start(LocalStream::Impl& s, const void* data, std::size_t size, std::error_code& ec) noexcept {
     Outbound& out = s.out;
     size = std::min<std::size_t>(size, out.payload_owed);
+    if (s.nonblocking)
+        return start_frame_in_flight(s, data, size, ec);
     if (out.size + size > small_frame_size) {
         if (!flush_prefix(s, ec))
             return 0;
@@ -342,7 +339,7 @@ std::size_t write_framed(LocalStream::Impl& s, ConstBuffer data, std::error_code
     if (s.out.payload_owed == 0) {
         frame::Header header;
         header.payload_length = static_cast<std::uint32_t>(std::min<std::size_t>(data.size(), frame::max_payload));
-        start_frame(s, header, nullptr);
+        start_frame(s, header);
         return write_frame_start(s, data.data(), data.size(), ec);
     }
     const std::size_t n = write_raw(s, data.data(), std::min<std::size_t>(data.size(), s.out.payload_owed), ec);
@@ -352,17 +349,8 @@ std::size_t write_framed(LocalStream::Impl& s, ConstBuffer data, std::error_code
 
 } // namespace win32
 
-void LocalStream::Impl::cancel_pending_write() noexcept {
-    if (!write_pending)
-        return;
-    ::CancelIoEx(pipe.get(), write_io.get());
-    DWORD ignored = 0;
-    ::GetOverlappedResult(pipe.get(), write_io.get(), &ignored, TRUE); // the buffer is free again
-    write_pending = false;
-}
-
 LocalStream::Impl::~Impl() {
-    cancel_pending_write();
+    win32::cancel_pending_write(*this);
     if (!handle_passing || !pipe || in.ended) // after end of stream nothing more can come
         return;
     nonblocking = true;
@@ -380,7 +368,7 @@ LocalStream::LocalStream(LocalStream&&) noexcept = default;
 LocalStream& LocalStream::operator=(LocalStream&&) noexcept = default;
 LocalStream::~LocalStream() = default;
 
-bool LocalStream::is_open() const noexcept { return impl_ && impl_->pipe.valid(); }
+bool LocalStream::is_open() const noexcept { return win32::is_open(impl_.get()); }
 
 const LocalSocketName& LocalStream::name() const noexcept {
     static const LocalSocketName none;
@@ -390,29 +378,12 @@ const LocalSocketName& LocalStream::name() const noexcept {
 LocalStream LocalStream::connect(const LocalSocketName& name, const ConnectOptions& options,
                                  std::error_code& ec) noexcept {
     detail::clear(ec);
-    if (name.empty()) {
-        ec = errc::empty_name;
-        return {};
-    }
-    try {
-        OwnedHandle pipe =
-            win32::open_client(win32::pipe_path(name), win32::PipeType::byte, options.busy_timeout, ec);
-        if (!pipe)
-            return {};
-        return LocalStream(win32::make_stream(std::move(pipe), name, false, options.handle_passing, ec));
-    } catch (const std::bad_alloc&) {
-        ec = std::make_error_code(std::errc::not_enough_memory);
-        return {};
-    }
+    return LocalStream(win32::connect_pipe<Impl>(name, win32::PipeType::byte, options, ec));
 }
 
 std::pair<LocalStream, LocalStream> LocalStream::pair(std::error_code& ec) noexcept {
     detail::clear(ec);
-    OwnedHandle server, client;
-    if (!win32::create_pair(win32::PipeType::byte, server, client, ec))
-        return {};
-    auto first = win32::make_stream(std::move(server), {}, true, true, ec);
-    auto second = win32::make_stream(std::move(client), {}, false, true, ec);
+    auto [first, second] = win32::make_connection_pair<Impl>(win32::PipeType::byte, ec);
     if (ec)
         return {};
     return {LocalStream(std::move(first)), LocalStream(std::move(second))};
@@ -426,16 +397,7 @@ LocalStream LocalStream::adopt(OwnedHandle handle, std::error_code& ec) noexcept
 }
 
 std::size_t LocalStream::read_some(MutableBuffer buffer, std::error_code& ec) noexcept {
-    detail::clear(ec);
-    if (!is_open()) {
-        ec = win32::not_open();
-        return 0;
-    }
-    if (buffer.size() == 0 || impl_->read_shut)
-        return 0;
-    if (impl_->handle_passing)
-        return win32::read_framed(*impl_, buffer, nullptr, ec);
-    return win32::read_raw(*impl_, buffer.data(), buffer.size(), ec);
+    return win32::read_stream(impl_.get(), buffer, nullptr, ec);
 }
 
 // Pipes have no scatter/gather: one buffer per call, as a short read or
@@ -478,21 +440,8 @@ std::size_t LocalStream::write_some(std::span<const ConstBuffer> buffers, std::e
 }
 
 void LocalStream::shutdown(Shutdown how, std::error_code& ec) noexcept {
-    detail::clear(ec);
-    if (!is_open()) {
-        ec = win32::not_open();
+    if (!win32::shutdown_needs_end_frame(impl_.get(), how, ec))
         return;
-    }
-    if (how != Shutdown::write)
-        impl_->read_shut = true;
-    if (how == Shutdown::read || impl_->write_shut)
-        return;
-    // A pipe has no half-close; an end-of-stream frame is one. Without
-    // framing the peer could not tell it from data.
-    if (!impl_->handle_passing) {
-        ec = std::make_error_code(std::errc::not_supported);
-        return;
-    }
     if (!win32::flush_prefix(*impl_, ec))
         return;
     if (impl_->out.payload_owed > 0) { // a timed-out write left its frame unfinished
@@ -501,7 +450,7 @@ void LocalStream::shutdown(Shutdown how, std::error_code& ec) noexcept {
     }
     win32::frame::Header end;
     end.kind = win32::frame::Kind::end_of_stream;
-    win32::start_frame(*impl_, end, nullptr);
+    win32::start_frame(*impl_, end);
     if (win32::flush_prefix(*impl_, ec))
         impl_->write_shut = true;
 }

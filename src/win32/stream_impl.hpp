@@ -1,11 +1,10 @@
-// Private: what a LocalStream is on Windows — an overlapped named-pipe handle,
+// Private: what a LocalStream is on Windows — a byte-mode pipe (PipeCore),
 // plus, when it passes handles, the state of the frame protocol in each
 // direction (docs/wire-format.md).
 #pragma once
 
 #include "frame.hpp"
-#include "overlapped.hpp"
-#include "win32.hpp"
+#include "pipe_core.hpp"
 
 #include <localsock/stream.hpp>
 
@@ -43,59 +42,43 @@ struct Outbound {
 
 } // namespace win32
 
-struct LocalStream::Impl {
-    OwnedHandle pipe;
-    LocalSocketName name;
-    std::size_t max_handles = max_handles_per_message;
-    bool handle_passing = true; // framed
-    bool is_server = false;     // which end: picks the peer's process id call
-    bool nonblocking = false;
-    bool read_shut = false;
-    bool write_shut = false;
-    DWORD read_timeout = INFINITE;
-    DWORD write_timeout = INFINITE;
-    win32::Overlapped read_io;
-    win32::Overlapped write_io;
+struct LocalStream::Impl : win32::PipeCore {
     // Non-blocking writes: the bytes are copied here and the write stays in
-    // flight; the next write reports would_block until it has completed.
+    // flight (PipeCore); the next write reports would_block until it has completed.
     std::unique_ptr<std::byte[]> write_buffer;
-    bool write_pending = false;
     // Framed streams read ahead into this buffer (allocated with the first
     // small read), so that a small frame's prefix and payload come in one
     // ReadFile instead of two.
     std::unique_ptr<std::byte[]> read_ahead;
     std::size_t ahead_begin = 0;
     std::size_t ahead_end = 0;
-    OwnedHandle peer_process; // PROCESS_DUP_HANDLE, opened at the first send of handles
     win32::Inbound in;
     win32::Outbound out;
 
     // A write still in flight is cancelled. Handles in frames nobody read
     // are in this process already: find and close them before the pipe goes.
     ~Impl();
-    void cancel_pending_write() noexcept;
 };
 
 namespace win32 {
-
-std::unique_ptr<LocalStream::Impl> make_stream(OwnedHandle pipe, const LocalSocketName& name, bool is_server,
-                                               bool handle_passing, std::error_code& ec) noexcept;
 
 // One ReadFile / WriteFile under the stream's timeout and blocking mode. A
 // read returns 0 at end of stream.
 std::size_t read_raw(LocalStream::Impl& s, void* data, std::size_t size, std::error_code& ec) noexcept;
 std::size_t write_raw(LocalStream::Impl& s, const void* data, std::size_t size, std::error_code& ec) noexcept;
 
-// Framed reads: the payload bytes of the peer's frames. Handles that come
-// with them are appended to *handles, or closed if handles is null.
-std::size_t read_framed(LocalStream::Impl& s, MutableBuffer buffer, std::vector<OwnedHandle>* handles,
+// read_some and receive: one read of the stream's bytes — with framing, the
+// payload of the peer's frames, never past one frame. Handles that come with
+// them are appended to *handles, or closed if handles is null.
+std::size_t read_stream(LocalStream::Impl* s, MutableBuffer buffer, std::vector<OwnedHandle>* handles,
                         std::error_code& ec) noexcept;
-// Framed writes: start_frame() prepares a frame's prefix (header, handle
-// values); write_frame_start() writes it with the first `size` bytes of its
-// payload (in one WriteFile when they fit a small buffer) and returns the
-// payload bytes written; flush_prefix() finishes a prefix a timed-out write
-// left; write_framed() writes payload, starting frames as needed.
-void start_frame(LocalStream::Impl& s, const frame::Header& header, const std::uint64_t* values) noexcept;
+// Framed writes: start_frame() prepares a frame's prefix (its handle values,
+// if any, are already encoded after the header in out.prefix);
+// write_frame_start() writes it with the first `size` bytes of its payload
+// (in one WriteFile when they fit a small buffer) and returns the payload
+// bytes written; flush_prefix() finishes a prefix a timed-out write left;
+// write_framed() writes payload, starting frames as needed.
+void start_frame(LocalStream::Impl& s, const frame::Header& header) noexcept;
 std::size_t write_frame_start(LocalStream::Impl& s, const void* data, std::size_t size, std::error_code& ec) noexcept;
 bool flush_prefix(LocalStream::Impl& s, std::error_code& ec) noexcept;
 std::size_t write_framed(LocalStream::Impl& s, ConstBuffer data, std::error_code& ec) noexcept;

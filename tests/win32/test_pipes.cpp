@@ -304,6 +304,22 @@ TEST_CASE("win32: a handle that cannot be duplicated fails the send and leaks no
     CHECK(received.size() == 1);
 }
 
+TEST_CASE("win32: a non-blocking send left in flight leaks none of its handles") {
+    const testing::HandleLeakCheck leaks;
+    auto [a, b] = LocalStream::pair();
+    const OwnedHandle file = testing::file_with("f");
+    const std::string filler(10000, 'f'); // a frame small enough to go out in one write
+    a.set_nonblocking(true);
+    std::error_code ec;
+    std::size_t sent = 0;
+    for (int i = 0; i < 64 && !ec; ++i)
+        sent += a.send(filler, {file.borrow()}, ec);
+    CHECK(ec == std::errc::operation_would_block);
+    CHECK(sent > 0);
+    a = LocalStream(); // cancels the frame in flight: its handle's copy is closed in the peer
+    b = LocalStream(); // closes the copies in the frames never read
+}
+
 TEST_CASE("win32: peer credentials carry the user's SID") {
     const testing::HandleLeakCheck leaks;
     auto [a, b] = LocalStream::pair();

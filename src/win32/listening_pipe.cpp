@@ -1,0 +1,42 @@
+// The listener bodies both Windows listener classes share (listening_pipe.hpp).
+#include "listening_pipe.hpp"
+
+#include <localsock/error.hpp>
+
+namespace localsock::win32 {
+
+bool bind_listening(ListeningPipe& listener, PipeType type, const LocalSocketName& name,
+                    const ListenerOptions& options, std::error_code& ec) noexcept {
+    if (name.empty()) {
+        ec = errc::empty_name;
+        return false;
+    }
+    try {
+        listener.name = name;
+    } catch (const std::bad_alloc&) {
+        ec = std::make_error_code(std::errc::not_enough_memory);
+        return false;
+    }
+    listener.nonblocking = options.nonblocking;
+    listener.handle_passing = options.handle_passing;
+    return listener.pool.open(name, options, type, ec);
+}
+
+OwnedHandle accept_next(ListeningPipe* listener, std::error_code& ec) noexcept {
+    ec.clear();
+    if (listener == nullptr) {
+        ec = not_open();
+        return {};
+    }
+    return listener->pool.accept(listener->nonblocking, ec);
+}
+
+void set_listener_nonblocking(ListeningPipe* listener, bool nonblocking, std::error_code& ec) noexcept {
+    ec.clear();
+    if (listener == nullptr)
+        ec = not_open();
+    else
+        listener->nonblocking = nonblocking;
+}
+
+} // namespace localsock::win32

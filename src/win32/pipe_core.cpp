@@ -1,0 +1,113 @@
+// What LocalStream and LocalSeqpacket share on Windows: the non-blocking write
+// left in flight, the non-blocking read check, and the settings.
+#include "pipe_core.hpp"
+
+#include "duplication.hpp"
+#include "../operation_error.hpp"
+
+namespace localsock::win32 {
+
+bool finish_pending_write(PipeCore& core, std::error_code& ec) noexcept {
+    if (!core.write_pending)
+        return true;
+    if (!core.write_io.wait(core.nonblocking ? 0 : core.write_timeout)) {
+        ec = std::make_error_code(core.nonblocking ? std::errc::operation_would_block : std::errc::timed_out);
+        return false;
+    }
+    core.write_pending = false;
+    core.in_flight_handles = 0;
+    DWORD written = 0;
+    if (!::GetOverlappedResult(core.pipe.get(), core.write_io.get(), &written, FALSE)) {
+        ec = make_error(::GetLastError()); // that write failed: say so now
+        return false;
+    }
+    return true;
+}
+
+bool start_pending_write(PipeCore& core, const void* data, DWORD size, std::error_code& ec) noexcept {
+    if (!core.write_io.prepare()) {
+        ec = last_error();
+        return false;
+    }
+    if (!::WriteFile(core.pipe.get(), data, size, nullptr, core.write_io.get()) &&
+        ::GetLastError() != ERROR_IO_PENDING) {
+        ec = last_error();
+        return false;
+    }
+    core.write_pending = true; // collected by the next write, or cancelled
+    core.in_flight_handles = 0; // the caller says which values it carries
+    return true;
+}
+
+void cancel_pending_write(PipeCore& core) noexcept {
+    if (!core.write_pending)
+        return;
+    ::CancelIoEx(core.pipe.get(), core.write_io.get());
+    DWORD written = 0;
+    const BOOL completed = ::GetOverlappedResult(core.pipe.get(), core.write_io.get(), &written, TRUE);
+    if (!completed && written == 0 && core.in_flight_handles > 0 && core.peer_process)
+        close_remote(core.peer_process.get(), core.in_flight_values, core.in_flight_handles);
+    core.write_pending = false;
+    core.in_flight_handles = 0;
+}
+
+DWORD queued_bytes(PipeCore& core, std::error_code& ec) noexcept {
+    DWORD available = 0;
+    if (!::PeekNamedPipe(core.pipe.get(), nullptr, 0, nullptr, &available, nullptr)) {
+        const DWORD error = ::GetLastError();
+        if (!peer_gone(error))
+            ec = make_error(error);
+        return 0;
+    }
+    if (available == 0)
+        ec = std::make_error_code(std::errc::operation_would_block);
+    return available;
+}
+
+void set_timeout(PipeCore* core, DWORD PipeCore::*field, std::chrono::milliseconds timeout,
+                 std::error_code& ec) noexcept {
+    detail::clear(ec);
+    if (!is_open(core))
+        ec = not_open();
+    else if (timeout.count() < 0)
+        ec = std::make_error_code(std::errc::invalid_argument);
+    else
+        core->*field = to_timeout(timeout);
+}
+
+void set_nonblocking(PipeCore* core, bool nonblocking, std::error_code& ec) noexcept {
+    detail::clear(ec);
+    if (!is_open(core))
+        ec = not_open();
+    else
+        core->nonblocking = nonblocking;
+}
+
+void set_handle_limit(PipeCore* core, std::size_t limit, std::error_code& ec) noexcept {
+    detail::clear(ec);
+    if (!is_open(core))
+        ec = not_open();
+    else if (limit > max_handles_per_message)
+        ec = errc::too_many_handles;
+    else
+        core->max_handles = limit;
+}
+
+bool shutdown_needs_end_frame(PipeCore* core, Shutdown how, std::error_code& ec) noexcept {
+    detail::clear(ec);
+    if (!is_open(core)) {
+        ec = not_open();
+        return false;
+    }
+    if (how != Shutdown::write)
+        core->read_shut = true;
+    if (how == Shutdown::read || core->write_shut)
+        return false;
+    if (!core->handle_passing) {
+        ec = std::make_error_code(std::errc::not_supported);
+        return false;
+    }
+    return true;
+}
+
+} // namespace localsock::win32

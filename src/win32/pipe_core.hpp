@@ -1,0 +1,146 @@
+// Private: what every connection is on Windows — LocalStream over a
+// byte-mode pipe, LocalSeqpacket over a message-mode pipe — and what they
+// share: opening one, its settings, its peer, and the non-blocking write it
+// may leave in flight. Each Impl derives from PipeCore (as the POSIX ones
+// derive from SocketCore).
+#pragma once
+
+#include "overlapped.hpp"
+#include "pipes.hpp"
+#include "win32.hpp"
+
+#include <localsock/error.hpp>
+#include <localsock/stream.hpp>
+
+#include <chrono>
+#include <memory>
+#include <new>
+#include <system_error>
+#include <utility>
+
+namespace localsock::win32 {
+
+struct PipeCore {
+    OwnedHandle pipe;
+    LocalSocketName name;
+    std::size_t max_handles = max_handles_per_message;
+    bool handle_passing = true; // framed (docs/wire-format.md)
+    bool is_server = false;     // which end: picks the peer's process id call
+    bool nonblocking = false;
+    bool read_shut = false;
+    bool write_shut = false;
+    DWORD read_timeout = INFINITE;
+    DWORD write_timeout = INFINITE;
+    // One OVERLAPPED per direction: a reader and a writer thread never share one.
+    Overlapped read_io;
+    Overlapped write_io;
+    OwnedHandle peer_process; // PROCESS_DUP_HANDLE, opened at the first send of handles
+
+    // A non-blocking write stays in flight until the next write collects it:
+    // a pipe write may complete asynchronously even when there is room, and
+    // cannot be polled. If it carries a frame's handle values from its first
+    // byte, they are here, so that cancelling it before a byte went out
+    // closes their copies in the peer (which will never see them).
+    bool write_pending = false;
+    const std::byte* in_flight_values = nullptr; // encoded, frame::value_size bytes each
+    std::size_t in_flight_handles = 0;
+};
+
+inline bool is_open(const PipeCore* core) noexcept { return core != nullptr && core->pipe.valid(); }
+
+// --- the write in flight ------------------------------------------------------
+// Waits for it: at once in non-blocking mode (else would_block), within the
+// write timeout otherwise (else timed_out). Its failure is reported now.
+bool finish_pending_write(PipeCore& core, std::error_code& ec) noexcept;
+// Starts a write of `data`, which must outlive it, and leaves it in flight.
+bool start_pending_write(PipeCore& core, const void* data, DWORD size, std::error_code& ec) noexcept;
+// Cancels it and waits until its buffer is free again (release, destruction).
+void cancel_pending_write(PipeCore& core) noexcept;
+
+// Non-blocking reads start only when bytes are queued (an overlapped read
+// cannot be abandoned without risking its data): how many are, or 0 — with
+// would_block when none are, without an error when the peer has gone.
+DWORD queued_bytes(PipeCore& core, std::error_code& ec) noexcept;
+
+// --- settings; each checks that the connection is open -------------------------
+// A negative timeout is refused; zero is "forever".
+void set_timeout(PipeCore* core, DWORD PipeCore::*field, std::chrono::milliseconds timeout,
+                 std::error_code& ec) noexcept;
+void set_nonblocking(PipeCore* core, bool nonblocking, std::error_code& ec) noexcept;
+void set_handle_limit(PipeCore* core, std::size_t limit, std::error_code& ec) noexcept;
+// The part of shutdown() both types share. True when an end-of-stream frame
+// must now be sent (then set write_shut once it is): a pipe has no
+// half-close, and without framing the peer could not tell one from data.
+bool shutdown_needs_end_frame(PipeCore* core, Shutdown how, std::error_code& ec) noexcept;
+
+// --- the peer (credentials.cpp) ---------------------------------------------------
+PeerCredentials peer_credentials(const PipeCore* core, std::error_code& ec) noexcept;
+OwnedHandle open_peer_process(const PipeCore* core, std::error_code& ec) noexcept;
+
+// --- opening ------------------------------------------------------------------------
+// The Impl of a public connection class around a pipe it now owns.
+template <class Impl>
+std::unique_ptr<Impl> make_connection(OwnedHandle pipe, const LocalSocketName& name, bool is_server,
+                                      bool handle_passing, std::error_code& ec) noexcept {
+    auto impl = std::unique_ptr<Impl>(new (std::nothrow) Impl); // events and buffers come with the first I/O
+    if (!impl) {
+        ec = std::make_error_code(std::errc::not_enough_memory);
+        return nullptr;
+    }
+    try {
+        impl->name = name;
+    } catch (const std::bad_alloc&) {
+        ec = std::make_error_code(std::errc::not_enough_memory);
+        return nullptr;
+    }
+    impl->pipe = std::move(pipe);
+    impl->is_server = is_server;
+    impl->handle_passing = handle_passing;
+    return impl;
+}
+
+// A client end of `name`, of the pipe type the Impl needs (pipes.hpp: open_client).
+template <class Impl>
+std::unique_ptr<Impl> connect_pipe(const LocalSocketName& name, PipeType type, const ConnectOptions& options,
+                                   std::error_code& ec) noexcept {
+    if (name.empty()) {
+        ec = errc::empty_name;
+        return nullptr;
+    }
+    OwnedHandle pipe;
+    try {
+        pipe = open_client(pipe_path(name), type, options.busy_timeout, ec);
+    } catch (const std::bad_alloc&) {
+        ec = std::make_error_code(std::errc::not_enough_memory);
+    }
+    if (!pipe)
+        return nullptr;
+    return make_connection<Impl>(std::move(pipe), name, false, options.handle_passing, ec);
+}
+
+// Two connected ends, framed, as pair() gives them: {server end, client end}.
+template <class Impl>
+std::pair<std::unique_ptr<Impl>, std::unique_ptr<Impl>> make_connection_pair(PipeType type,
+                                                                             std::error_code& ec) noexcept {
+    OwnedHandle server, client;
+    if (!create_pair(type, server, client, ec))
+        return {};
+    auto first = make_connection<Impl>(std::move(server), {}, true, true, ec);
+    auto second = make_connection<Impl>(std::move(client), {}, false, true, ec);
+    if (ec)
+        return {};
+    return {std::move(first), std::move(second)};
+}
+
+// Gives up the pipe; a write still in flight is cancelled first.
+template <class Impl>
+OwnedHandle release_pipe(std::unique_ptr<Impl>& impl) noexcept {
+    if (!impl)
+        return {};
+    cancel_pending_write(*impl);
+    OwnedHandle pipe = std::move(impl->pipe);
+    impl.reset();
+    return pipe;
+}
+
+} // namespace localsock::win32
