@@ -17,9 +17,7 @@ struct Instance {
     void cancel() noexcept {
         if (!pending)
             return;
-        ::CancelIoEx(pipe.get(), connect_io.get());
-        DWORD ignored = 0;
-        ::GetOverlappedResult(pipe.get(), connect_io.get(), &ignored, TRUE);
+        connect_io.cancel(pipe.get());
         pending = false;
     }
 

@@ -3,13 +3,10 @@
 namespace localsock::win32 {
 
 bool Overlapped::open(std::error_code& ec) noexcept {
-    event_ = own(::CreateEventW(nullptr, TRUE, FALSE, nullptr));
-    if (!event_) {
-        ec = last_error();
-        return false;
-    }
-    reset();
-    return true;
+    if (prepare()) // a new event is not signalled: nothing to reset
+        return true;
+    ec = last_error();
+    return false;
 }
 
 bool Overlapped::prepare() noexcept {
@@ -29,11 +26,15 @@ void Overlapped::reset() noexcept {
 }
 
 IoResult Overlapped::finish(HANDLE file, DWORD timeout) noexcept {
+    if (::WaitForSingleObject(event_.get(), timeout) != WAIT_OBJECT_0)
+        return cancel(file);
+    return collect(file, {});
+}
+
+IoResult Overlapped::cancel(HANDLE file) noexcept {
+    ::CancelIoEx(file, &overlapped_);
     IoResult result;
-    if (::WaitForSingleObject(event_.get(), timeout) != WAIT_OBJECT_0) {
-        ::CancelIoEx(file, &overlapped_);
-        result.timed_out = true;
-    }
+    result.timed_out = true;
     return collect(file, result);
 }
 

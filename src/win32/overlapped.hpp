@@ -20,6 +20,8 @@ struct IoResult {
     DWORD bytes = 0;       // transferred, also when cancelled part way
     DWORD error = 0;       // 0, or the Win32 error that ended the operation
     bool timed_out = false; // cancelled because the timeout passed
+
+    bool completed() const noexcept { return error == 0 && !timed_out; }
 };
 
 // Pinned: the system writes into the OVERLAPPED while an operation is
@@ -30,9 +32,10 @@ public:
     Overlapped(const Overlapped&) = delete;
     Overlapped& operator=(const Overlapped&) = delete;
 
-    // A manual-reset event for the OVERLAPPED (one per direction of a stream,
-    // so a reader and a writer thread never share one). run() creates it on
-    // first use; open() creates it now.
+    // A manual-reset event for the OVERLAPPED (one per direction of a
+    // connection, so a reader and a writer thread never share one). run()
+    // and prepare() create it on first use; open() creates it now, and says
+    // why it could not.
     bool open(std::error_code& ec) noexcept;
 
     // Starts an operation with `start(OVERLAPPED*)` (ReadFile, WriteFile,
@@ -60,18 +63,23 @@ public:
         return collect(file, result);
     }
 
-    // For an operation left pending (a non-blocking accept): wait up to
-    // `timeout` ms; on timeout leave it pending and report timed_out.
+    // For an operation left pending (a non-blocking write in flight): true
+    // once it has completed, false if `timeout` ms passed first (it stays
+    // pending).
     bool wait(DWORD timeout) noexcept { return ::WaitForSingleObject(event_.get(), timeout) == WAIT_OBJECT_0; }
+    // Cancels the operation left pending and waits until it is over, so the
+    // OVERLAPPED and its buffer are free again; timed_out if the
+    // cancellation took before it completed.
+    IoResult cancel(HANDLE file) noexcept;
     OVERLAPPED* get() noexcept { return &overlapped_; }
     // A fresh OVERLAPPED for ReadFile/WriteFile, which reset the event
     // themselves when they start (one system call fewer per operation).
     bool prepare() noexcept;
     // The same, with the event reset too: for ConnectNamedPipe.
     void reset() noexcept;
-    IoResult finish(HANDLE file, DWORD timeout) noexcept;
 
 private:
+    IoResult finish(HANDLE file, DWORD timeout) noexcept;
     IoResult collect(HANDLE file, IoResult result) noexcept;
 
     OVERLAPPED overlapped_{};

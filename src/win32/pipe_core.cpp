@@ -42,10 +42,8 @@ bool start_pending_write(PipeCore& core, const void* data, DWORD size, std::erro
 void cancel_pending_write(PipeCore& core) noexcept {
     if (!core.write_pending)
         return;
-    ::CancelIoEx(core.pipe.get(), core.write_io.get());
-    DWORD written = 0;
-    const BOOL completed = ::GetOverlappedResult(core.pipe.get(), core.write_io.get(), &written, TRUE);
-    if (!completed && written == 0 && core.in_flight_handles > 0 && core.peer_process)
+    const IoResult r = core.write_io.cancel(core.pipe.get());
+    if (!r.completed() && r.bytes == 0 && core.in_flight_handles > 0 && core.peer_process)
         close_remote(core.peer_process.get(), core.in_flight_values, core.in_flight_handles);
     core.write_pending = false;
     core.in_flight_handles = 0;

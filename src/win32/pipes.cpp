@@ -1,6 +1,5 @@
 #include "pipes.hpp"
 
-#include "overlapped.hpp"
 #include "security.hpp"
 
 #include <algorithm>
@@ -101,16 +100,10 @@ bool create_pair(PipeType type, OwnedHandle& server, OwnedHandle& client, std::e
             ec = make_error(error);
             return false;
         }
+        // Connected from here on: ConnectNamedPipe would only report
+        // ERROR_PIPE_CONNECTED ("a good connection"), so it is not called.
         if (!set_read_mode(second.get(), type, ec))
             return false;
-        Overlapped io;
-        if (!io.open(ec))
-            return false;
-        const IoResult r = io.run(first.get(), INFINITE, [&](OVERLAPPED* o) { return ::ConnectNamedPipe(first.get(), o); });
-        if (r.error != 0 && r.error != ERROR_PIPE_CONNECTED) {
-            ec = make_error(r.error);
-            return false;
-        }
         server = std::move(first);
         client = std::move(second);
         return true;

@@ -6,10 +6,6 @@
 
 namespace localsock::win32 {
 
-SecurityAttributes::SecurityAttributes(SecurityAttributes&& other) noexcept : attributes_(other.attributes_) {
-    other.attributes_.lpSecurityDescriptor = nullptr;
-}
-
 SecurityAttributes::~SecurityAttributes() { ::LocalFree(attributes_.lpSecurityDescriptor); }
 
 bool SecurityAttributes::open(const std::string& sddl, std::error_code& ec) noexcept {

@@ -10,8 +10,8 @@ namespace localsock::win32 {
 class SecurityAttributes {
 public:
     SecurityAttributes() = default;
-    SecurityAttributes(SecurityAttributes&& other) noexcept;
-    SecurityAttributes& operator=(SecurityAttributes&&) = delete;
+    SecurityAttributes(const SecurityAttributes&) = delete; // owns the descriptor
+    SecurityAttributes& operator=(const SecurityAttributes&) = delete;
     ~SecurityAttributes();
 
     // From an SDDL string; empty means the default: the current user, SYSTEM
