@@ -4,65 +4,24 @@
 
 #include "../support/process.hpp"
 #include "../support/resources.hpp"
+#include "raw_pipes.hpp"
 
 #include <localsock/localsock.hpp>
 
 #include <windows.h>
-#include <aclapi.h>
-#include <sddl.h>
 
 #include <array>
 #include <chrono>
-#include <cstring>
 #include <string>
 
 using namespace localsock;
-
-namespace {
-
-std::wstring wide_pipe_path(const LocalSocketName& name) {
-    const std::string path = "\\\\.\\pipe\\" + name.value();
-    return std::wstring(path.begin(), path.end()); // test names are ASCII
-}
-
-// A client that knows nothing of localsock: a plain byte-mode pipe handle.
-OwnedHandle raw_client(const LocalSocketName& name) {
-    const HANDLE pipe = ::CreateFileW(wide_pipe_path(name).c_str(), GENERIC_READ | GENERIC_WRITE, 0, nullptr,
-                                      OPEN_EXISTING, 0, nullptr);
-    REQUIRE(pipe != INVALID_HANDLE_VALUE);
-    return OwnedHandle(pipe);
-}
-
-std::string dacl_of(HANDLE object) {
-    PSECURITY_DESCRIPTOR descriptor = nullptr;
-    REQUIRE(::GetSecurityInfo(object, SE_KERNEL_OBJECT, DACL_SECURITY_INFORMATION, nullptr, nullptr, nullptr,
-                              nullptr, &descriptor) == ERROR_SUCCESS);
-    char* text = nullptr;
-    REQUIRE(::ConvertSecurityDescriptorToStringSecurityDescriptorA(descriptor, SDDL_REVISION_1,
-                                                                  DACL_SECURITY_INFORMATION, &text, nullptr));
-    std::string dacl(text);
-    ::LocalFree(text);
-    ::LocalFree(descriptor);
-    return dacl;
-}
-
-std::array<std::byte, 16> header(std::uint32_t magic, std::uint8_t version, std::uint8_t kind,
-                                 std::uint16_t handles, std::uint32_t payload) {
-    std::array<std::byte, 16> bytes{};
-    std::memcpy(bytes.data(), &magic, 4); // the test host is little-endian, as the format is
-    bytes[4] = std::byte{version};
-    bytes[5] = std::byte{kind};
-    std::memcpy(bytes.data() + 6, &handles, 2);
-    std::memcpy(bytes.data() + 8, &payload, 4);
-    return bytes;
-}
-
-void warn_not_enforced(const std::string& what) {
-    const std::string text = "WARNING: Wine does not enforce " + what + "; on Windows this is a hard check";
-    MESSAGE(text);
-}
-
-} // namespace
+using testing::win32::dacl_of;
+using testing::win32::frame_header;
+using testing::win32::frame_magic;
+using testing::win32::frame_value;
+using testing::win32::raw_client;
+using testing::win32::warn_not_enforced;
+using testing::win32::wide_pipe_path;
 
 // Child: receive an event and set it.
 CHILD_ROLE(set_received_event) {
@@ -228,37 +187,21 @@ TEST_CASE("win32: a hostile or corrupt frame is a protocol error, never a crash 
     LocalListener listener = LocalListener::bind(name);
     const OwnedHandle attacker = raw_client(name);
     LocalStream victim = listener.accept();
-    const std::uint32_t magic = 0x314B534C;
     std::array<std::byte, 64> bytes{};
 
-    SUBCASE("wrong magic") {
-        const auto h = header(0xDEADBEEF, 1, 1, 0, 4);
-        testing::write_handle(attacker, std::string_view(reinterpret_cast<const char*>(h.data()), h.size()));
-    }
-    SUBCASE("unknown version") {
-        const auto h = header(magic, 9, 1, 0, 4);
-        testing::write_handle(attacker, std::string_view(reinterpret_cast<const char*>(h.data()), h.size()));
-    }
+    SUBCASE("wrong magic") { testing::write_handle(attacker, frame_header(0xDEADBEEF, 1, 1, 0, 4)); }
+    SUBCASE("unknown version") { testing::write_handle(attacker, frame_header(frame_magic, 9, 1, 0, 4)); }
     SUBCASE("more handles than any message may carry") {
-        const auto h = header(magic, 1, 1, 300, 4);
-        testing::write_handle(attacker, std::string_view(reinterpret_cast<const char*>(h.data()), h.size()));
+        testing::write_handle(attacker, frame_header(frame_magic, 1, 1, 300, 4));
     }
-    SUBCASE("a data frame without data") {
-        const auto h = header(magic, 1, 1, 0, 0);
-        testing::write_handle(attacker, std::string_view(reinterpret_cast<const char*>(h.data()), h.size()));
-    }
+    SUBCASE("a data frame without data") { testing::write_handle(attacker, frame_header(frame_magic, 1, 1, 0, 0)); }
     SUBCASE("a payload length past the format's limit") {
-        const auto h = header(magic, 1, 1, 0, 0xFFFFFFFF);
-        testing::write_handle(attacker, std::string_view(reinterpret_cast<const char*>(h.data()), h.size()));
+        testing::write_handle(attacker, frame_header(frame_magic, 1, 1, 0, 0xFFFFFFFF));
     }
     SUBCASE("pseudo-handle values") {
-        const auto h = header(magic, 1, 1, 2, 4);
-        std::string frame(reinterpret_cast<const char*>(h.data()), h.size());
         const std::uint64_t current_process = ~std::uint64_t{0}, current_thread = ~std::uint64_t{1};
-        frame.append(reinterpret_cast<const char*>(&current_process), 8);
-        frame.append(reinterpret_cast<const char*>(&current_thread), 8);
-        frame += "data";
-        testing::write_handle(attacker, frame);
+        testing::write_handle(attacker, frame_header(frame_magic, 1, 1, 2, 4) + frame_value(current_process) +
+                                            frame_value(current_thread) + "data");
     }
     std::vector<OwnedHandle> handles;
     std::error_code ec;
@@ -275,8 +218,7 @@ TEST_CASE("win32: a frame cut off by a dying peer ends the stream cleanly") {
     LocalListener listener = LocalListener::bind(name);
     OwnedHandle attacker = raw_client(name);
     LocalStream victim = listener.accept();
-    const auto h = header(0x314B534C, 1, 1, 0, 100);
-    testing::write_handle(attacker, std::string_view(reinterpret_cast<const char*>(h.data()), 10)); // part of a header
+    testing::write_handle(attacker, frame_header(frame_magic, 1, 1, 0, 100).substr(0, 10)); // part of a header
     attacker.reset();
     std::array<char, 8> bytes{};
     std::error_code ec;

@@ -7,30 +7,28 @@
 #include "../support/process.hpp"
 #include "../support/resources.hpp"
 #include "../support/thread.hpp"
+#include "raw_pipes.hpp"
 
 #include <localsock/localsock.hpp>
 
 #include <windows.h>
-#include <aclapi.h>
-#include <sddl.h>
 
 #include <array>
 #include <chrono>
-#include <cstring>
 #include <string>
 #include <vector>
 
 using namespace localsock;
 using namespace std::chrono_literals;
+using testing::win32::dacl_of;
+using testing::win32::frame_header;
+using testing::win32::frame_magic;
+using testing::win32::frame_value;
+using testing::win32::raw_client;
+using testing::win32::warn_not_enforced;
+using testing::win32::wide_pipe_path;
 
 namespace {
-
-constexpr std::uint32_t frame_magic = 0x314B534C;
-
-std::wstring wide_pipe_path(const LocalSocketName& name) {
-    const std::string path = "\\\\.\\pipe\\" + name.value();
-    return std::wstring(path.begin(), path.end()); // test names are ASCII
-}
 
 // A peer that knows nothing of localsock: a message-mode pipe, blocking I/O.
 OwnedHandle raw_message_server(const LocalSocketName& name) {
@@ -40,14 +38,7 @@ OwnedHandle raw_message_server(const LocalSocketName& name) {
     return OwnedHandle(pipe);
 }
 
-OwnedHandle raw_message_client(const LocalSocketName& name) {
-    const HANDLE pipe = ::CreateFileW(wide_pipe_path(name).c_str(), GENERIC_READ | GENERIC_WRITE, 0, nullptr,
-                                      OPEN_EXISTING, 0, nullptr);
-    REQUIRE(pipe != INVALID_HANDLE_VALUE);
-    DWORD mode = PIPE_READMODE_MESSAGE;
-    REQUIRE(::SetNamedPipeHandleState(pipe, &mode, nullptr, nullptr));
-    return OwnedHandle(pipe);
-}
+OwnedHandle raw_message_client(const LocalSocketName& name) { return raw_client(name, true); }
 
 // One pipe message, written whole.
 void write_message(const OwnedHandle& pipe, const std::string& message) {
@@ -70,21 +61,6 @@ std::string read_message(const OwnedHandle& pipe) {
     }
 }
 
-// A frame header as docs/wire-format.md lays it out (the host is little-endian, as the format is).
-std::string header(std::uint32_t magic, std::uint8_t version, std::uint8_t kind, std::uint16_t handles,
-                   std::uint32_t payload, std::uint32_t reserved = 0) {
-    std::string bytes(16, '\0');
-    std::memcpy(bytes.data(), &magic, 4);
-    bytes[4] = static_cast<char>(version);
-    bytes[5] = static_cast<char>(kind);
-    std::memcpy(bytes.data() + 6, &handles, 2);
-    std::memcpy(bytes.data() + 8, &payload, 4);
-    std::memcpy(bytes.data() + 12, &reserved, 4);
-    return bytes;
-}
-
-std::string value(std::uint64_t v) { return std::string(reinterpret_cast<const char*>(&v), 8); }
-
 std::string text(const std::array<char, 64>& data, const ReceiveResult& r) { return std::string(data.data(), r.bytes); }
 
 std::string pattern(std::size_t size, char seed) {
@@ -94,30 +70,12 @@ std::string pattern(std::size_t size, char seed) {
     return s;
 }
 
-std::string dacl_of(HANDLE object) {
-    PSECURITY_DESCRIPTOR descriptor = nullptr;
-    REQUIRE(::GetSecurityInfo(object, SE_KERNEL_OBJECT, DACL_SECURITY_INFORMATION, nullptr, nullptr, nullptr,
-                              nullptr, &descriptor) == ERROR_SUCCESS);
-    char* sddl = nullptr;
-    REQUIRE(::ConvertSecurityDescriptorToStringSecurityDescriptorA(descriptor, SDDL_REVISION_1,
-                                                                  DACL_SECURITY_INFORMATION, &sddl, nullptr));
-    std::string dacl(sddl);
-    ::LocalFree(sddl);
-    ::LocalFree(descriptor);
-    return dacl;
-}
-
 // Two connected ends through a listener, framed (handle_passing) or plain.
 std::pair<LocalSeqpacket, LocalSeqpacket> connected(bool framed) {
     const LocalSocketName name = testing::unique_namespaced_name(framed ? "seq-framed" : "seq-plain");
     LocalSeqpacketListener listener = LocalSeqpacketListener::bind(name, {.handle_passing = framed});
     LocalSeqpacket client = LocalSeqpacket::connect(name, {.handle_passing = framed});
     return {std::move(client), listener.accept()};
-}
-
-void warn_not_enforced(const std::string& what) {
-    const std::string message = "WARNING: Wine does not enforce " + what + "; on Windows this is a hard check";
-    MESSAGE(message);
 }
 
 } // namespace
@@ -275,34 +233,41 @@ TEST_CASE("win32 seqpacket: a hostile or corrupt frame is a protocol error, neve
     const std::uint64_t current_thread = ~std::uint64_t{1};
     bool peek_sees_it = true; // next_message_size() reads the header too
 
-    SUBCASE("wrong magic") { write_message(attacker, header(0xDEADBEEF, 1, 1, 0, 4) + "data"); }
-    SUBCASE("unknown version") { write_message(attacker, header(frame_magic, 2, 1, 0, 4) + "data"); }
-    SUBCASE("unknown kind") { write_message(attacker, header(frame_magic, 1, 7, 0, 4) + "data"); }
-    SUBCASE("reserved bytes set") { write_message(attacker, header(frame_magic, 1, 1, 0, 4, 1) + "data"); }
+    SUBCASE("wrong magic") { write_message(attacker, frame_header(0xDEADBEEF, 1, 1, 0, 4) + "data"); }
+    SUBCASE("unknown version") { write_message(attacker, frame_header(frame_magic, 2, 1, 0, 4) + "data"); }
+    SUBCASE("unknown kind") { write_message(attacker, frame_header(frame_magic, 1, 7, 0, 4) + "data"); }
+    SUBCASE("reserved bytes set") { write_message(attacker, frame_header(frame_magic, 1, 1, 0, 4, 1) + "data"); }
     SUBCASE("shorter than a header") { write_message(attacker, "LSK1"); }
     SUBCASE("more handles than any message may carry") {
-        write_message(attacker, header(frame_magic, 1, 1, 300, 4) + std::string(300 * 8, '\x04') + "data");
+        write_message(attacker, frame_header(frame_magic, 1, 1, 300, 4) + std::string(300 * 8, '\x04') + "data");
     }
     SUBCASE("fewer handle values than announced") {
-        write_message(attacker, header(frame_magic, 1, 1, 3, 4) + value(0x40));
+        write_message(attacker, frame_header(frame_magic, 1, 1, 3, 4) + frame_value(0x40));
     }
     SUBCASE("pseudo-handle values") {
-        write_message(attacker, header(frame_magic, 1, 1, 2, 4) + value(current_process) + value(current_thread) +
-                                    "data");
+        write_message(attacker, frame_header(frame_magic, 1, 1, 2, 4) + frame_value(current_process) +
+                                    frame_value(current_thread) + "data");
         peek_sees_it = false; // the header alone is well-formed
     }
     SUBCASE("a value that is not a multiple of 4, or too wide") {
-        write_message(attacker, header(frame_magic, 1, 1, 2, 4) + value(0x41) + value(0x100000000) + "data");
+        write_message(attacker,
+                      frame_header(frame_magic, 1, 1, 2, 4) + frame_value(0x41) + frame_value(0x100000000) + "data");
         peek_sees_it = false;
     }
-    SUBCASE("a payload longer than announced") { write_message(attacker, header(frame_magic, 1, 1, 0, 4) + "data+"); }
-    SUBCASE("a payload shorter than announced") { write_message(attacker, header(frame_magic, 1, 1, 0, 9) + "data"); }
-    SUBCASE("a data frame without data") { write_message(attacker, header(frame_magic, 1, 1, 0, 0)); }
-    SUBCASE("an end-of-stream frame with content") { write_message(attacker, header(frame_magic, 1, 2, 0, 0) + "x"); }
-    SUBCASE("a payload length past the format's limit") {
-        write_message(attacker, header(frame_magic, 1, 1, 0, 0xFFFFFFFF) + "data");
+    SUBCASE("a payload longer than announced") {
+        write_message(attacker, frame_header(frame_magic, 1, 1, 0, 4) + "data+");
     }
-    write_message(attacker, header(frame_magic, 1, 1, 0, 4) + "good"); // well-formed, but after it
+    SUBCASE("a payload shorter than announced") {
+        write_message(attacker, frame_header(frame_magic, 1, 1, 0, 9) + "data");
+    }
+    SUBCASE("a data frame without data") { write_message(attacker, frame_header(frame_magic, 1, 1, 0, 0)); }
+    SUBCASE("an end-of-stream frame with content") {
+        write_message(attacker, frame_header(frame_magic, 1, 2, 0, 0) + "x");
+    }
+    SUBCASE("a payload length past the format's limit") {
+        write_message(attacker, frame_header(frame_magic, 1, 1, 0, 0xFFFFFFFF) + "data");
+    }
+    write_message(attacker, frame_header(frame_magic, 1, 1, 0, 4) + "good"); // well-formed, but after it
 
     std::error_code ec;
     if (peek_sees_it) {
