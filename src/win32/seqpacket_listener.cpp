@@ -42,7 +42,9 @@ void LocalSeqpacketListener::set_nonblocking(bool nonblocking, std::error_code& 
     win32::set_listener_nonblocking(impl_.get(), nonblocking, ec);
 }
 
-native_handle_type LocalSeqpacketListener::native_handle() const noexcept { return win32::listener_handle(impl_.get()); }
+native_handle_type LocalSeqpacketListener::native_handle() const noexcept {
+    return win32::listener_handle(impl_.get());
+}
 
 OwnedHandle LocalSeqpacketListener::release() noexcept { return win32::release_listener(impl_); }
 
