@@ -46,8 +46,9 @@ inline bool is_open(const SocketCore* core) noexcept { return core != nullptr &&
 
 // One I/O system call: checks the socket is open, makes the call with its
 // descriptor, and maps a failure to the portable condition.
+// Always inlined: it wraps the system call of every message.
 template <class Call>
-std::size_t transfer(SocketCore* core, std::error_code& ec, Call call) noexcept {
+[[gnu::always_inline]] inline std::size_t transfer(SocketCore* core, std::error_code& ec, Call call) noexcept {
     if (!is_open(core)) {
         ec = not_open();
         return 0;
