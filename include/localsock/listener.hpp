@@ -35,6 +35,11 @@ struct ListenerOptions {
     // SYSTEM and administrators only (the analogue of a 0600 socket file).
     // POSIX: must be empty (use `mode`).
     std::string security_descriptor = {};
+    // Windows: how accepted connections send handles, and whether they accept
+    // pushed ones (see HandleTransfer, PushedHandles). A server more
+    // privileged than its clients, which they cannot open, sets `push`.
+    HandleTransfer handle_transfer = HandleTransfer::pull;
+    PushedHandles pushed_handles = PushedHandles::accept_if_verified;
 };
 
 class LOCALSOCK_API LocalListener {
