@@ -36,9 +36,8 @@ struct ListenerOptions {
     // POSIX: must be empty (use `mode`).
     std::string security_descriptor = {};
     // Windows: how accepted connections send handles, and whether they accept
-    // pushed ones (see HandleTransfer, PushedHandles). A server more
-    // privileged than its clients, which they cannot open, sets `push`.
-    HandleTransfer handle_transfer = HandleTransfer::pull;
+    // pushed ones (see HandleTransfer, PushedHandles).
+    HandleTransfer handle_transfer = HandleTransfer::automatic;
     PushedHandles pushed_handles = PushedHandles::accept_if_verified;
 };
 

@@ -47,15 +47,19 @@ struct PeerCredentials {
 // and never closes, a handle of the receiver unless the peer provably had
 // the power to put it there.
 enum class HandleTransfer : unsigned char {
+    // Push where this end can open the peer's process for PROCESS_DUP_HANDLE
+    // (decided once per connection), pull otherwise. Pushed handles are in
+    // the receiver when they arrive, so they survive a sender that exits
+    // right after sending, as with SCM_RIGHTS.
+    automatic,
     // The sender copies each handle within its own process and the receiver
     // takes the copy from there: the receiver must be able to open the
-    // sender's process (PROCESS_DUP_HANDLE), as any process of the same user
-    // can. A peer can only ever give what it holds itself.
+    // sender's process (PROCESS_DUP_HANDLE), and the sender must still be
+    // alive when the receiver reads. A peer can only ever give what it holds.
     pull,
-    // The sender duplicates each handle into the receiver's process. For a
-    // more privileged end (an elevated service) that its peers cannot open;
-    // the receiver accepts the values only after checking that the sender
-    // holds PROCESS_DUP_HANDLE on it (see PushedHandles).
+    // The sender duplicates each handle into the receiver's process, which
+    // it must be able to open; the receiver accepts the values only after
+    // checking that the sender holds PROCESS_DUP_HANDLE on it (see PushedHandles).
     push,
 };
 
@@ -78,7 +82,7 @@ struct ConnectOptions {
     // busy (ERROR_PIPE_BUSY). POSIX connects without waiting.
     std::chrono::milliseconds busy_timeout = std::chrono::seconds(5);
     // Windows: how this end sends handles, and whether it accepts pushed ones.
-    HandleTransfer handle_transfer = HandleTransfer::pull;
+    HandleTransfer handle_transfer = HandleTransfer::automatic;
     PushedHandles pushed_handles = PushedHandles::accept_if_verified;
 };
 

@@ -48,6 +48,24 @@ bool open_peer_for_duplication(PipeCore& core, std::error_code& ec) noexcept {
     return true;
 }
 
+wire::Table decide_send_table(PipeCore& core, std::error_code& ec) noexcept {
+    if (core.send_table == wire::Table::none) {
+        switch (core.transfer) {
+            case HandleTransfer::pull: core.send_table = wire::Table::sender; break;
+            case HandleTransfer::push:
+                if (open_peer_for_duplication(core, ec))
+                    core.send_table = wire::Table::receiver;
+                break;
+            case HandleTransfer::automatic: {
+                std::error_code ignored; // a peer we cannot open takes the copies from us instead
+                core.send_table = open_peer_for_duplication(core, ignored) ? wire::Table::receiver : wire::Table::sender;
+                break;
+            }
+        }
+    }
+    return core.send_table;
+}
+
 bool copy_one(HANDLE process, HANDLE handle, std::byte* encoded, std::error_code& ec) noexcept {
     HANDLE copy = nullptr;
     if (!::DuplicateHandle(::GetCurrentProcess(), handle, process, &copy, 0, FALSE, DUPLICATE_SAME_ACCESS)) {

@@ -41,10 +41,10 @@ bool sendable(std::span<const Handle> handles, std::error_code& ec) noexcept {
 }
 
 // --- sending -------------------------------------------------------------------
-// The table this connection's frames put their values in.
-inline wire::Table send_table(const PipeCore& core) noexcept {
-    return core.transfer == HandleTransfer::push ? wire::Table::receiver : wire::Table::sender;
-}
+// The table this connection's frames put their values in, decided once
+// (core.send_table): push can fail only when the peer cannot be opened.
+wire::Table decide_send_table(PipeCore& core, std::error_code& ec) noexcept;
+inline wire::Table send_table(const PipeCore& core) noexcept { return core.send_table; }
 
 // Copies `handle` (same access, not inheritable) into `process` and writes
 // the copy's value there, encoded (wire::value_size bytes), at `encoded`.
@@ -58,8 +58,8 @@ void withdraw_copies(PipeCore& core, wire::Table table, const std::byte* encoded
 template <class Handle>
 bool copy_for_peer(PipeCore& core, std::span<const Handle> handles, std::byte* encoded,
                    std::error_code& ec) noexcept {
-    const wire::Table table = send_table(core);
-    if (table == wire::Table::receiver && !open_peer_for_duplication(core, ec))
+    const wire::Table table = decide_send_table(core, ec);
+    if (table == wire::Table::none)
         return false;
     const HANDLE target = table == wire::Table::receiver ? core.peer_process.get() : ::GetCurrentProcess();
     for (std::size_t i = 0; i < handles.size(); ++i) {

@@ -24,7 +24,7 @@ namespace localsock::win32 {
 // What a connection does with handles (ListenerOptions / ConnectOptions).
 struct HandleRules {
     bool handle_passing = true; // framed (docs/wire-format.md)
-    HandleTransfer transfer = HandleTransfer::pull;
+    HandleTransfer transfer = HandleTransfer::automatic;
     PushedHandles pushed = PushedHandles::accept_if_verified;
 };
 template <class Options>
@@ -41,9 +41,12 @@ struct PipeCore {
     LocalSocketName name;
     std::size_t max_handles = max_handles_per_message;
     bool handle_passing = true; // framed (docs/wire-format.md)
-    HandleTransfer transfer = HandleTransfer::pull;
+    HandleTransfer transfer = HandleTransfer::automatic;
     PushedHandles pushed = PushedHandles::accept_if_verified;
     PushTrust push_trust = PushTrust::unknown;
+    // The table this end's frames put their values in, decided at the first
+    // send of handles (`transfer`) and kept for the connection.
+    wire::Table send_table = wire::Table::none;
     bool is_server = false;     // which end: picks the peer's process id call
     bool nonblocking = false;
     bool read_shut = false;

@@ -33,10 +33,10 @@ bool build_frame(LocalSeqpacket::Impl& s, std::span<const ConstBuffer> parts, st
     header.kind = kind;
     header.handle_count = static_cast<std::uint16_t>(handles.size());
     header.payload_length = static_cast<std::uint32_t>(payload);
-    header.table = handles.empty() ? wire::Table::none : send_table(s);
-    wire::encode(header, out);
     if (!handles.empty() && !copy_for_peer(s, handles, out + wire::header_size, ec))
         return false;
+    header.table = handles.empty() ? wire::Table::none : send_table(s);
+    wire::encode(header, out);
     gather(parts, out + header.prefix_size());
     return true;
 }
