@@ -408,4 +408,23 @@ TEST_CASE("win32 hostile: the honest path works pulled and pushed, with a child 
     }
 }
 
+TEST_CASE("win32 hostile: a stream closed with unread frames closes the handles of every frame, "
+          "also after one over the limit") {
+    const testing::HandleLeakCheck leaks;
+    auto [a, b] = LocalStream::pair();
+    b.set_max_handles_per_receive(1);
+    const OwnedHandle file = testing::file_with("x");
+    auto [read_1, write_1] = testing::make_pipe();
+    auto [read_2, write_2] = testing::make_pipe();
+    a.send("over", {file.borrow(), file.borrow()}); // more than b accepts
+    a.send("1", {write_1.borrow()});
+    a.send("2", {write_2.borrow()});
+    write_1.reset();
+    write_2.reset();
+    wait_for_bytes(b.native_handle());
+    b = LocalStream(); // every copy of the write ends is closed: the readers see the end
+    CHECK(writers_gone(read_1));
+    CHECK(writers_gone(read_2));
+}
+
 } // TEST_SUITE
