@@ -35,6 +35,10 @@ struct ListenerOptions {
     // SYSTEM and administrators only (the analogue of a 0600 socket file).
     // POSIX: must be empty (use `mode`).
     std::string security_descriptor = {};
+    // Windows: how accepted connections send handles, and whether they accept
+    // pushed ones (see HandleTransfer, PushedHandles).
+    HandleTransfer handle_transfer = HandleTransfer::automatic;
+    PushedHandles pushed_handles = PushedHandles::accept_if_verified;
 };
 
 class LOCALSOCK_API LocalListener {

@@ -41,6 +41,38 @@ struct PeerCredentials {
     std::string user_sid;              // Windows: the peer's user SID, "S-1-5-21-..."
 };
 
+// Windows only (on POSIX the kernel carries handles, and these settings are
+// ignored): how handles cross a framed pipe, and whom a receiver believes
+// (docs/wire-format.md, "Trust"). A number read from a pipe never becomes,
+// and never closes, a handle of the receiver unless the peer provably had
+// the power to put it there.
+enum class HandleTransfer : unsigned char {
+    // Push where this end can open the peer's process for PROCESS_DUP_HANDLE
+    // (decided once per connection), pull otherwise. Pushed handles are in
+    // the receiver when they arrive, so they survive a sender that exits
+    // right after sending, as with SCM_RIGHTS.
+    automatic,
+    // The sender copies each handle within its own process and the receiver
+    // takes the copy from there: the receiver must be able to open the
+    // sender's process (PROCESS_DUP_HANDLE), and the sender must still be
+    // alive when the receiver reads. A peer can only ever give what it holds.
+    pull,
+    // The sender duplicates each handle into the receiver's process, which
+    // it must be able to open; the receiver accepts the values only after
+    // checking that the sender holds PROCESS_DUP_HANDLE on it (see PushedHandles).
+    push,
+};
+
+// Windows only: what a receiver does with handles a peer pushed into it.
+enum class PushedHandles : unsigned char {
+    // Accepted if this end has checked, once per connection, that the peer
+    // holds PROCESS_DUP_HANDLE on this process; otherwise refused.
+    accept_if_verified,
+    // Always refused: the receive reports std::errc::permission_denied and
+    // the values are neither owned nor closed.
+    refuse,
+};
+
 struct ConnectOptions {
     // Whether the stream can carry handles. Both ends must agree (see
     // ListenerOptions::handle_passing). On Windows, false makes the stream a
@@ -49,6 +81,9 @@ struct ConnectOptions {
     // Windows: how long to wait for a free pipe instance while the server is
     // busy (ERROR_PIPE_BUSY). POSIX connects without waiting.
     std::chrono::milliseconds busy_timeout = std::chrono::seconds(5);
+    // Windows: how this end sends handles, and whether it accepts pushed ones.
+    HandleTransfer handle_transfer = HandleTransfer::automatic;
+    PushedHandles pushed_handles = PushedHandles::accept_if_verified;
 };
 
 class LOCALSOCK_API LocalStream {

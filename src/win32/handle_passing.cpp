@@ -1,5 +1,5 @@
-// LocalStream::send / receive on Windows: handles are duplicated into the
-// peer process and their values travel in the frame header.
+// LocalStream::send / receive on Windows: handles are copied for the peer
+// (duplication.hpp) and their values travel in the frame's prefix.
 #include "duplication.hpp"
 #include "stream_impl.hpp"
 #include "../operation_error.hpp"
@@ -49,26 +49,26 @@ std::size_t LocalStream::send_handles(ConstBuffer bytes, std::span<const Handle>
         return done;
     }
     // A write still in flight first (non-blocking): no copies made for a frame that cannot start.
-    if (!win32::finish_pending_write(s, ec) ||
-        !win32::open_peer_for_duplication(s.pipe.get(), s.is_server, s.peer_process, ec))
+    if (!win32::finish_pending_write(s, ec))
         return done;
 
     // The copies' values go straight into the frame's prefix (the previous
     // frame is complete, so nothing there is still owed).
-    std::byte* const values = s.out.prefix.data() + win32::frame::header_size;
-    if (!win32::duplicate_into(s.peer_process.get(), handles, values, ec))
+    std::byte* const values = s.out.prefix.data() + wire::header_size;
+    if (!win32::copy_for_peer(s, handles, values, ec))
         return done;
 
-    win32::frame::Header header;
+    wire::Header header;
+    header.table = win32::send_table(s);
     header.handle_count = static_cast<std::uint16_t>(handles.size());
     header.payload_length =
-        static_cast<std::uint32_t>(std::min<std::size_t>(bytes.size() - done, win32::frame::max_payload));
+        static_cast<std::uint32_t>(std::min<std::size_t>(bytes.size() - done, wire::max_payload));
     win32::start_frame(s, header);
     const auto* rest = static_cast<const std::byte*>(bytes.data()) + done;
     done += win32::write_frame_start(s, rest, bytes.size() - done, ec);
     if (ec) {
         if (s.out.size == 0) // not a byte of the frame went out: the peer never sees these
-            win32::close_remote(s.peer_process.get(), values, handles.size());
+            win32::withdraw_copies(s, header.table, values, handles.size());
         return done;
     }
     // The rest goes as payload of this frame and, beyond it, as plain frames:

@@ -18,7 +18,7 @@ bool bind_listening(ListeningPipe& listener, PipeType type, const LocalSocketNam
         return false;
     }
     listener.nonblocking = options.nonblocking;
-    listener.handle_passing = options.handle_passing;
+    listener.rules = handle_rules(options);
     return listener.pool.open(name, options, type, ec);
 }
 

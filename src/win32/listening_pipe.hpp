@@ -19,7 +19,7 @@ struct ListeningPipe {
     LocalSocketName name;
     InstancePool pool;
     bool nonblocking = false;
-    bool handle_passing = true;
+    HandleRules rules;
 };
 
 bool bind_listening(ListeningPipe& listener, PipeType type, const LocalSocketName& name,
@@ -48,7 +48,7 @@ std::unique_ptr<Connection> accept_connection(ListeningPipe* listener, std::erro
     OwnedHandle pipe = accept_next(listener, ec);
     if (ec)
         return nullptr;
-    return make_connection<Connection>(std::move(pipe), listener->name, true, listener->handle_passing, ec);
+    return make_connection<Connection>(std::move(pipe), listener->name, true, listener->rules, ec);
 }
 
 void set_listener_nonblocking(ListeningPipe* listener, bool nonblocking, std::error_code& ec) noexcept;

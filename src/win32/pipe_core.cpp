@@ -43,8 +43,8 @@ void cancel_pending_write(PipeCore& core) noexcept {
     if (!core.write_pending)
         return;
     const IoResult r = core.write_io.cancel(core.pipe.get());
-    if (!r.completed() && r.bytes == 0 && core.in_flight_handles > 0 && core.peer_process)
-        close_remote(core.peer_process.get(), core.in_flight_values, core.in_flight_handles);
+    if (!r.completed() && r.bytes == 0 && core.in_flight_handles > 0)
+        withdraw_copies(core, core.in_flight_table, core.in_flight_values, core.in_flight_handles);
     core.write_pending = false;
     core.in_flight_handles = 0;
 }

@@ -7,6 +7,7 @@
 
 #include "overlapped.hpp"
 #include "pipes.hpp"
+#include "../wire/frame.hpp"
 #include "win32.hpp"
 
 #include <localsock/error.hpp>
@@ -20,11 +21,32 @@
 
 namespace localsock::win32 {
 
+// What a connection does with handles (ListenerOptions / ConnectOptions).
+struct HandleRules {
+    bool handle_passing = true; // framed (docs/wire-format.md)
+    HandleTransfer transfer = HandleTransfer::automatic;
+    PushedHandles pushed = PushedHandles::accept_if_verified;
+};
+template <class Options>
+HandleRules handle_rules(const Options& options) noexcept {
+    return {options.handle_passing, options.handle_transfer, options.pushed_handles};
+}
+
+// Whether the peer has been found to hold PROCESS_DUP_HANDLE on this
+// process (push_trust.cpp), checked at the first frame it pushes.
+enum class PushTrust : unsigned char { unknown, verified, refused };
+
 struct PipeCore {
     OwnedHandle pipe;
     LocalSocketName name;
     std::size_t max_handles = max_handles_per_message;
     bool handle_passing = true; // framed (docs/wire-format.md)
+    HandleTransfer transfer = HandleTransfer::automatic;
+    PushedHandles pushed = PushedHandles::accept_if_verified;
+    PushTrust push_trust = PushTrust::unknown;
+    // The table this end's frames put their values in, decided at the first
+    // send of handles (`transfer`) and kept for the connection.
+    wire::Table send_table = wire::Table::none;
     bool is_server = false;     // which end: picks the peer's process id call
     bool nonblocking = false;
     bool read_shut = false;
@@ -34,7 +56,9 @@ struct PipeCore {
     // One OVERLAPPED per direction: a reader and a writer thread never share one.
     Overlapped read_io;
     Overlapped write_io;
-    OwnedHandle peer_process; // PROCESS_DUP_HANDLE, opened at the first send of handles
+    // PROCESS_DUP_HANDLE on the peer, opened once, when first needed: to
+    // push handles into it, or to take (pull) the handles it sends.
+    OwnedHandle peer_process;
 
     // A non-blocking write stays in flight until the next write collects it:
     // a pipe write may complete asynchronously even when there is room, and
@@ -42,8 +66,9 @@ struct PipeCore {
     // byte, they are here, so that cancelling it before a byte went out
     // closes their copies in the peer (which will never see them).
     bool write_pending = false;
-    const std::byte* in_flight_values = nullptr; // encoded, frame::value_size bytes each
+    const std::byte* in_flight_values = nullptr; // encoded, wire::value_size bytes each
     std::size_t in_flight_handles = 0;
+    wire::Table in_flight_table = wire::Table::none; // where those copies are
 };
 
 inline bool is_open(const PipeCore* core) noexcept { return core != nullptr && core->pipe.valid(); }
@@ -81,7 +106,7 @@ OwnedHandle open_peer_process(const PipeCore* core, std::error_code& ec) noexcep
 // The Impl of a public connection class around a pipe it now owns.
 template <class Impl>
 std::unique_ptr<Impl> make_connection(OwnedHandle pipe, const LocalSocketName& name, bool is_server,
-                                      bool handle_passing, std::error_code& ec) noexcept {
+                                      const HandleRules& rules, std::error_code& ec) noexcept {
     auto impl = std::unique_ptr<Impl>(new (std::nothrow) Impl); // events and buffers come with the first I/O
     if (!impl) {
         ec = std::make_error_code(std::errc::not_enough_memory);
@@ -95,7 +120,9 @@ std::unique_ptr<Impl> make_connection(OwnedHandle pipe, const LocalSocketName& n
     }
     impl->pipe = std::move(pipe);
     impl->is_server = is_server;
-    impl->handle_passing = handle_passing;
+    impl->handle_passing = rules.handle_passing;
+    impl->transfer = rules.transfer;
+    impl->pushed = rules.pushed;
     return impl;
 }
 
@@ -115,7 +142,7 @@ std::unique_ptr<Impl> connect_pipe(const LocalSocketName& name, PipeType type, c
     }
     if (!pipe)
         return nullptr;
-    return make_connection<Impl>(std::move(pipe), name, false, options.handle_passing, ec);
+    return make_connection<Impl>(std::move(pipe), name, false, handle_rules(options), ec);
 }
 
 // Two connected ends, framed, as pair() gives them: {server end, client end}.
@@ -125,8 +152,8 @@ std::pair<std::unique_ptr<Impl>, std::unique_ptr<Impl>> make_connection_pair(Pip
     OwnedHandle server, client;
     if (!create_pair(type, server, client, ec))
         return {};
-    auto first = make_connection<Impl>(std::move(server), {}, true, true, ec);
-    auto second = make_connection<Impl>(std::move(client), {}, false, true, ec);
+    auto first = make_connection<Impl>(std::move(server), {}, true, HandleRules{}, ec);
+    auto second = make_connection<Impl>(std::move(client), {}, false, HandleRules{}, ec);
     if (ec)
         return {};
     return {std::move(first), std::move(second)};

@@ -22,7 +22,7 @@ LocalSeqpacket::Impl::~Impl() {
     for (int round = 0; round < 4096; ++round) {
         std::error_code ec;
         const ReceiveResult r = win32::receive_message(*this, {}, nullptr, ec);
-        if (r.message_size == 0 || (ec && ec != errc::handles_truncated))
+        if (r.message_size == 0 || (ec && ec != errc::handles_truncated && ec != std::errc::permission_denied))
             break;
     }
 }
@@ -64,7 +64,7 @@ LocalSeqpacket LocalSeqpacket::adopt(OwnedHandle handle, std::error_code& ec) no
 void LocalSeqpacket::shutdown(Shutdown how, std::error_code& ec) noexcept {
     if (!win32::shutdown_needs_end_frame(impl_.get(), how, ec))
         return;
-    win32::send_message(*impl_, {}, 0, {}, win32::frame::Kind::end_of_stream, ec);
+    win32::send_message(*impl_, {}, 0, {}, wire::Kind::end_of_stream, ec);
     if (!ec)
         impl_->write_shut = true;
 }

@@ -4,7 +4,7 @@
 // it reuses from message to message.
 #pragma once
 
-#include "frame.hpp"
+#include "../wire/frame.hpp"
 #include "pipe_core.hpp"
 
 #include <localsock/seqpacket.hpp>
@@ -82,7 +82,7 @@ const Buffer* single_part(std::span<const Buffer> parts) noexcept {
 // duplicated into the peer (the caller checked them), as a frame of `kind`
 // when the connection is framed.
 void send_message(LocalSeqpacket::Impl& s, std::span<const ConstBuffer> parts, std::size_t payload,
-                  std::span<const BorrowedHandle> handles, frame::Kind kind, std::error_code& ec) noexcept;
+                  std::span<const BorrowedHandle> handles, wire::Kind kind, std::error_code& ec) noexcept;
 
 // One message in. Its handles are appended to *handles, or closed and
 // reported as control truncation if handles is null (or there are more than

@@ -9,6 +9,7 @@
 #include <localsock/error.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 
 namespace localsock {
@@ -17,7 +18,7 @@ namespace {
 
 // One ReadFile reads a small framed message whole: prefix and payload.
 constexpr std::size_t receive_buffer_size = 65536;
-static_assert(receive_buffer_size >= frame::max_prefix_size, "a partial first read must hold the whole prefix");
+static_assert(receive_buffer_size >= wire::max_prefix_size, "a partial first read must hold the whole prefix");
 
 std::error_code corrupt(LocalSeqpacket::Impl& s) noexcept {
     s.corrupt = true;
@@ -71,7 +72,7 @@ enum class Chunk { complete, more, ended, failed };
 Chunk read_chunk(LocalSeqpacket::Impl& s, void* data, std::size_t size, DWORD timeout, std::size_t& got,
                  std::error_code& ec) noexcept {
     const HANDLE pipe = s.pipe.get();
-    const auto want = static_cast<DWORD>(std::min<std::size_t>(size, frame::max_payload));
+    const auto want = static_cast<DWORD>(std::min<std::size_t>(size, wire::max_payload));
     const IoResult r = s.read_io.run(pipe, timeout, [&](OVERLAPPED* o) { return ::ReadFile(pipe, data, want, nullptr, o); });
     got = r.bytes;
     if (r.error == ERROR_MORE_DATA)
@@ -102,20 +103,25 @@ bool message_queued(LocalSeqpacket::Impl& s, std::error_code& ec) noexcept {
 // Checks a framed message's prefix (in its first `got` bytes, whole if the
 // message is longer than that) before anything is delivered or owned.
 bool check_prefix(LocalSeqpacket::Impl& s, const std::byte* first, std::size_t got, bool more,
-                  frame::Header& header, std::error_code& ec) noexcept {
-    if (got < frame::header_size || !frame::decode(first, header) || got < header.prefix_size() ||
-        (header.kind == frame::Kind::end_of_stream && (more || got != frame::header_size)) ||
-        !plausible_values(first + frame::header_size, header.handle_count)) {
+                  wire::Header& header, std::error_code& ec) noexcept {
+    if (!wire::decode_message_start(first, got, more, header)) {
         ec = corrupt(s);
         return false;
     }
     return true;
 }
 
-// The handles of a delivered message: to the caller, or closed as control
-// truncation (more than the limit, or a receive that accepts none).
-void deliver_handles(LocalSeqpacket::Impl& s, const std::byte* values, std::size_t count,
+// The handles of a delivered message: to the caller, or closed where they
+// are as control truncation (more than the limit, a receive that accepts
+// none, or values that could not be taken). Pushed by a peer that may not
+// push: permission_denied, and the values are left alone (duplication.hpp).
+void deliver_handles(LocalSeqpacket::Impl& s, const wire::Header& header, const std::byte* values,
                      std::vector<OwnedHandle>* handles, ReceiveResult& result, std::error_code& ec) noexcept {
+    if (header.table == wire::Table::receiver && !peer_may_push(s)) {
+        ec = std::make_error_code(std::errc::permission_denied);
+        return;
+    }
+    const std::size_t count = header.handle_count;
     bool keep = handles != nullptr && count <= s.max_handles;
     if (keep) {
         try {
@@ -125,16 +131,22 @@ void deliver_handles(LocalSeqpacket::Impl& s, const std::byte* values, std::size
             keep = false;
         }
     }
-    for (std::size_t i = 0; i < count; ++i) {
-        OwnedHandle handle;
-        own_values(values + i * frame::value_size, 1, &handle);
-        if (keep)
-            handles->push_back(std::move(handle)); // reserved: cannot throw
+    if (!keep) {
+        discard_values(s, header, values);
+        if (!ec) {
+            result.control_truncated = true;
+            ec = errc::handles_truncated;
+        }
+        return;
     }
-    if (!keep && !ec) {
-        result.control_truncated = true;
-        ec = errc::handles_truncated;
+    std::array<OwnedHandle, max_handles_per_message> taken;
+    ec = take_values(s, header, values, taken.data());
+    if (ec) {
+        result.control_truncated = ec == errc::handles_truncated;
+        return;
     }
+    for (std::size_t i = 0; i < count; ++i)
+        handles->push_back(std::move(taken[i])); // reserved: cannot throw
 }
 
 } // namespace
@@ -178,19 +190,19 @@ ReceiveResult receive_message(LocalSeqpacket::Impl& s, std::span<const MutableBu
             break;
     }
 
-    frame::Header header;
+    wire::Header header;
     std::size_t prefix_size = 0;
     // The values are copied out: the receive buffer may be reused below.
-    std::byte values[frame::value_size * max_handles_per_message];
+    std::byte values[wire::value_size * max_handles_per_message];
     if (s.handle_passing) {
         if (!check_prefix(s, first, got, chunk == Chunk::more, header, ec))
             return result;
-        if (header.kind == frame::Kind::end_of_stream) { // the peer shut down writing
+        if (header.kind == wire::Kind::end_of_stream) { // the peer shut down writing
             s.ended = true;
             return result;
         }
         prefix_size = header.prefix_size();
-        std::memcpy(values, first + frame::header_size, header.handle_count * frame::value_size);
+        std::memcpy(values, first + wire::header_size, header.handle_count * wire::value_size);
     }
 
     PartCursor cursor(parts);
@@ -238,7 +250,7 @@ ReceiveResult receive_message(LocalSeqpacket::Impl& s, std::span<const MutableBu
     result.message_size = payload;
     result.data_truncated = delivered < payload;
     if (s.handle_passing && header.handle_count > 0)
-        deliver_handles(s, values, header.handle_count, handles, result, ec);
+        deliver_handles(s, header, values, handles, result, ec);
     return result;
 }
 
@@ -280,7 +292,7 @@ std::size_t LocalSeqpacket::next_message_size(std::error_code& ec) noexcept {
     for (;;) {
         // A peek in message mode shows the next message: its first bytes,
         // and how many more it has.
-        std::byte head[win32::frame::header_size];
+        std::byte head[wire::header_size];
         DWORD peeked = 0, available = 0, left = 0;
         if (!::PeekNamedPipe(pipe, head, s.handle_passing ? sizeof head : 0, &peeked, &available, &left)) {
             const DWORD error = ::GetLastError();
@@ -290,8 +302,8 @@ std::size_t LocalSeqpacket::next_message_size(std::error_code& ec) noexcept {
         }
         const std::size_t size = std::size_t{peeked} + left;
         if (available > 0 && s.handle_passing) {
-            win32::frame::Header header;
-            if (peeked < sizeof head || !win32::frame::decode(head, header) ||
+            wire::Header header;
+            if (peeked < sizeof head || !wire::decode(head, header) ||
                 size != header.prefix_size() + header.payload_length) {
                 ec = win32::corrupt(s);
                 return 0;

@@ -27,39 +27,37 @@ void gather(std::span<const ConstBuffer> parts, std::byte* out) noexcept {
 
 // Header, handle values and the gathered payload, in the send buffer.
 bool build_frame(LocalSeqpacket::Impl& s, std::span<const ConstBuffer> parts, std::size_t payload,
-                 std::span<const BorrowedHandle> handles, frame::Kind kind, std::error_code& ec) noexcept {
+                 std::span<const BorrowedHandle> handles, wire::Kind kind, std::error_code& ec) noexcept {
     std::byte* out = s.send_buffer.data();
-    frame::Header header;
+    wire::Header header;
     header.kind = kind;
     header.handle_count = static_cast<std::uint16_t>(handles.size());
     header.payload_length = static_cast<std::uint32_t>(payload);
-    frame::encode(header, out);
-    if (!handles.empty()) {
-        if (!open_peer_for_duplication(s.pipe.get(), s.is_server, s.peer_process, ec) ||
-            !duplicate_into(s.peer_process.get(), handles, out + frame::header_size, ec))
-            return false;
-    }
+    if (!handles.empty() && !copy_for_peer(s, handles, out + wire::header_size, ec))
+        return false;
+    header.table = handles.empty() ? wire::Table::none : send_table(s);
+    wire::encode(header, out);
     gather(parts, out + header.prefix_size());
     return true;
 }
 
-// Copies of handles that never reached the peer are closed there.
+// Copies of handles that never reached the peer are closed where they are.
 void forget_values(LocalSeqpacket::Impl& s, std::size_t count) noexcept {
-    if (count > 0 && s.peer_process)
-        close_remote(s.peer_process.get(), s.send_buffer.data() + frame::header_size, count);
+    if (count > 0)
+        withdraw_copies(s, send_table(s), s.send_buffer.data() + wire::header_size, count);
 }
 
 } // namespace
 
 void send_message(LocalSeqpacket::Impl& s, std::span<const ConstBuffer> parts, std::size_t payload,
-                  std::span<const BorrowedHandle> handles, frame::Kind kind, std::error_code& ec) noexcept {
+                  std::span<const BorrowedHandle> handles, wire::Kind kind, std::error_code& ec) noexcept {
     if (!finish_pending_write(s, ec))
         return;
-    if (payload > frame::max_payload) {
+    if (payload > wire::max_payload) {
         ec = std::make_error_code(std::errc::message_size);
         return;
     }
-    const std::size_t prefix = s.handle_passing ? frame::header_size + frame::value_size * handles.size() : 0;
+    const std::size_t prefix = s.handle_passing ? wire::header_size + wire::value_size * handles.size() : 0;
     const auto size = static_cast<DWORD>(prefix + payload);
 
     // A plain blocking send of one buffer writes it as it is; anything else
@@ -86,8 +84,9 @@ void send_message(LocalSeqpacket::Impl& s, std::span<const ConstBuffer> parts, s
             forget_values(s, handles.size());
             return;
         }
-        s.in_flight_values = s.send_buffer.data() + frame::header_size;
+        s.in_flight_values = s.send_buffer.data() + wire::header_size;
         s.in_flight_handles = handles.size();
+        s.in_flight_table = send_table(s);
         return;
     }
     const HANDLE pipe = s.pipe.get();
@@ -136,7 +135,7 @@ void LocalSeqpacket::send(std::span<const ConstBuffer> parts, std::span<const Bo
         if (!win32::sendable(handles, ec))
             return;
     }
-    win32::send_message(s, parts, payload, handles, win32::frame::Kind::data, ec);
+    win32::send_message(s, parts, payload, handles, wire::Kind::data, ec);
 }
 
 } // namespace localsock

@@ -15,9 +15,12 @@ LocalStream::Impl::~Impl() {
     read_shut = false; // this process still reads the handles out to close them
     std::byte scratch[4096];
     std::error_code ec;
-    // Bounded: only what is in the pipe now, and not forever if the peer keeps writing.
+    // Bounded: only what is in the pipe now, and not forever if the peer keeps
+    // writing. A frame whose handles were dropped (too many, refused) still
+    // delivered its bytes: the frames after it are read too. Only a read of
+    // nothing ends it: empty pipe, end of stream, or a malformed frame.
     for (int round = 0; round < 4096; ++round)
-        if (win32::read_stream(this, MutableBuffer(scratch, sizeof scratch), nullptr, ec) == 0 || ec)
+        if (win32::read_stream(this, MutableBuffer(scratch, sizeof scratch), nullptr, ec) == 0)
             break;
 }
 
@@ -107,8 +110,8 @@ void LocalStream::shutdown(Shutdown how, std::error_code& ec) noexcept {
         ec = std::make_error_code(std::errc::operation_in_progress);
         return;
     }
-    win32::frame::Header end;
-    end.kind = win32::frame::Kind::end_of_stream;
+    wire::Header end;
+    end.kind = wire::Kind::end_of_stream;
     win32::start_frame(*impl_, end);
     if (win32::flush_prefix(*impl_, ec))
         impl_->write_shut = true;

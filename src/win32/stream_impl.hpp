@@ -3,7 +3,7 @@
 // direction (docs/wire-format.md).
 #pragma once
 
-#include "frame.hpp"
+#include "../wire/frame.hpp"
 #include "pipe_core.hpp"
 
 #include <localsock/stream.hpp>
@@ -16,16 +16,19 @@ namespace win32 {
 
 // Reading side: where we are in the peer's current frame.
 struct Inbound {
-    std::array<std::byte, frame::max_prefix_size> prefix; // header, then handle values
+    std::array<std::byte, wire::max_prefix_size> prefix; // header, then handle values
     std::size_t have = 0;                                  // prefix bytes read so far
     bool header_known = false;
-    frame::Header header;
+    wire::Header header;
     std::uint32_t payload_left = 0; // payload bytes of the current frame not yet read
     // Handles of the current frame, owned from the moment their values are
     // read; delivered with the frame's first payload bytes.
     std::array<OwnedHandle, max_handles_per_message> pending;
     std::size_t pending_count = 0;
-    bool truncated = false; // the current frame brought more than the limit (closed)
+    // The current frame's handles were not delivered: handles_truncated
+    // (more than the limit, or not takeable; closed where they were) or
+    // permission_denied (pushed by a peer that may not push; left alone).
+    std::error_code dropped;
     bool ended = false;     // end-of-stream frame seen, or the pipe closed
     bool corrupt = false;   // a malformed frame: nothing more can be trusted
 };
@@ -34,7 +37,7 @@ struct Inbound {
 // current frame still announces (after a timed-out or partial write, the
 // next bytes written complete it).
 struct Outbound {
-    std::array<std::byte, frame::max_prefix_size> prefix;
+    std::array<std::byte, wire::max_prefix_size> prefix;
     std::size_t size = 0;
     std::size_t sent = 0;
     std::uint32_t payload_owed = 0;
@@ -78,7 +81,7 @@ std::size_t read_stream(LocalStream::Impl* s, MutableBuffer buffer, std::vector<
 // (in one WriteFile when they fit a small buffer) and returns the payload
 // bytes written; flush_prefix() finishes a prefix a timed-out write left;
 // write_framed() writes payload, starting frames as needed.
-void start_frame(LocalStream::Impl& s, const frame::Header& header) noexcept;
+void start_frame(LocalStream::Impl& s, const wire::Header& header) noexcept;
 std::size_t write_frame_start(LocalStream::Impl& s, const void* data, std::size_t size, std::error_code& ec) noexcept;
 bool flush_prefix(LocalStream::Impl& s, std::error_code& ec) noexcept;
 std::size_t write_framed(LocalStream::Impl& s, ConstBuffer data, std::error_code& ec) noexcept;

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cstring>
 #include <new>
+#include <utility>
 
 namespace localsock {
 namespace win32 {
@@ -23,7 +24,7 @@ constexpr std::size_t write_buffer_size = 65536;
 constexpr std::size_t read_ahead_size = 65536;
 // A frame whose prefix and payload fit this goes out in one WriteFile (the
 // copy costs less than a second system call).
-constexpr std::size_t small_frame_size = 16384 + frame::max_prefix_size;
+constexpr std::size_t small_frame_size = 16384 + wire::max_prefix_size;
 
 std::error_code corrupt(Inbound& in) noexcept {
     in.corrupt = true;
@@ -36,30 +37,37 @@ void close_pending(Inbound& in) noexcept {
     in.pending_count = 0;
 }
 
-// The handle values of a complete prefix become owners at once. Values that
-// cannot be handles make the frame corrupt; then none of them is closed,
-// since they may name this process's own handles.
+// The handle values of a complete prefix become owners at once, where the
+// peer had the power to put them there (duplication.hpp). Values that cannot
+// be a peer's handles (wire::decode_prefix) make the frame corrupt; then
+// none of them is touched, since they may name this process's own handles.
 bool take_handles(LocalStream::Impl& s, std::error_code& ec) noexcept {
     Inbound& in = s.in;
-    const std::size_t count = in.header.handle_count;
-    const std::byte* values = in.prefix.data() + frame::header_size;
-    if (!plausible_values(values, count)) {
+    wire::Header header;
+    if (!wire::decode_prefix(in.prefix.data(), in.header.prefix_size(), header)) {
         ec = corrupt(in);
         return false;
     }
-    own_values(values, count, in.pending.data());
-    in.pending_count = count;
+    const std::size_t count = header.handle_count;
+    const std::byte* values = in.prefix.data() + wire::header_size;
+    if (count == 0)
+        return true;
     if (count > s.max_handles) {
-        close_pending(in);
-        in.truncated = true;
+        discard_values(s, header, values);
+        in.dropped = header.table == wire::Table::receiver && !peer_may_push(s)
+                         ? std::make_error_code(std::errc::permission_denied)
+                         : make_error_code(errc::handles_truncated);
+        return true;
     }
+    in.dropped = take_values(s, header, values, in.pending.data());
+    if (!in.dropped)
+        in.pending_count = count;
     return true;
 }
 
 void deliver_pending(Inbound& in, std::vector<OwnedHandle>* out, std::error_code& ec) noexcept {
-    if (in.truncated) {
-        in.truncated = false;
-        ec = errc::handles_truncated;
+    if (in.dropped) {
+        ec = std::exchange(in.dropped, {});
         return;
     }
     if (in.pending_count == 0)
@@ -201,7 +209,7 @@ std::size_t read_framed(LocalStream::Impl& s, MutableBuffer buffer, std::vector<
         }
         if (in.ended)
             return 0;
-        const std::size_t want = in.header_known ? in.header.prefix_size() : frame::header_size;
+        const std::size_t want = in.header_known ? in.header.prefix_size() : wire::header_size;
         const std::size_t n = read_raw(s, in.prefix.data() + in.have, want - in.have, ec);
         if (ec)
             return 0;
@@ -213,12 +221,12 @@ std::size_t read_framed(LocalStream::Impl& s, MutableBuffer buffer, std::vector<
         if (in.have < want)
             continue;
         if (!in.header_known) {
-            if (!frame::decode(in.prefix.data(), in.header)) {
+            if (!wire::decode(in.prefix.data(), in.header)) {
                 ec = corrupt(in);
                 return 0;
             }
             in.header_known = true;
-            if (in.header.kind == frame::Kind::end_of_stream) {
+            if (in.header.kind == wire::Kind::end_of_stream) {
                 in.ended = true;
                 return 0;
             }
@@ -249,9 +257,9 @@ std::size_t read_stream(LocalStream::Impl* s, MutableBuffer buffer, std::vector<
     return read_framed(*s, buffer, handles, ec);
 }
 
-void start_frame(LocalStream::Impl& s, const frame::Header& header) noexcept {
+void start_frame(LocalStream::Impl& s, const wire::Header& header) noexcept {
     Outbound& out = s.out;
-    frame::encode(header, out.prefix.data());
+    wire::encode(header, out.prefix.data());
     out.size = header.prefix_size();
     out.sent = 0;
     out.payload_owed = header.payload_length;
@@ -280,8 +288,9 @@ std::size_t start_frame_in_flight(LocalStream::Impl& s, const void* data, std::s
         out.payload_owed = 0;
         return 0;
     }
-    s.in_flight_values = s.write_buffer.get() + frame::header_size; // stays as it is while in flight
-    s.in_flight_handles = (out.size - frame::header_size) / frame::value_size;
+    s.in_flight_values = s.write_buffer.get() + wire::header_size; // stays as it is while in flight
+    s.in_flight_handles = (out.size - wire::header_size) / wire::value_size;
+    s.in_flight_table = send_table(s);
     out.sent = out.size;
     out.payload_owed -= static_cast<std::uint32_t>(payload);
     return payload;
@@ -339,8 +348,8 @@ std::size_t write_framed(LocalStream::Impl& s, ConstBuffer data, std::error_code
     if (data.size() == 0 || !flush_prefix(s, ec))
         return 0;
     if (s.out.payload_owed == 0) {
-        frame::Header header;
-        header.payload_length = static_cast<std::uint32_t>(std::min<std::size_t>(data.size(), frame::max_payload));
+        wire::Header header;
+        header.payload_length = static_cast<std::uint32_t>(std::min<std::size_t>(data.size(), wire::max_payload));
         start_frame(s, header);
         return write_frame_start(s, data.data(), data.size(), ec);
     }

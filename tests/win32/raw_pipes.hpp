@@ -18,6 +18,9 @@
 namespace testing::win32 {
 
 inline constexpr std::uint32_t frame_magic = 0x314B534C; // "LSK1"
+inline constexpr std::uint8_t frame_version = 2;
+// Byte 12 of a header: in whose table a frame's handle values are.
+inline constexpr std::uint32_t table_none = 0, table_sender = 1, table_receiver = 2;
 
 inline std::wstring wide_pipe_path(const localsock::LocalSocketName& name) {
     const std::string path = "\\\\.\\pipe\\" + name.value();
@@ -37,16 +40,17 @@ inline localsock::OwnedHandle raw_client(const localsock::LocalSocketName& name,
     return owner;
 }
 
-// A frame header (the host is little-endian, as the format is).
+// A frame header (the host is little-endian, as the format is); `table`
+// fills bytes 12..15 (the table byte, then the reserved ones).
 inline std::string frame_header(std::uint32_t magic, std::uint8_t version, std::uint8_t kind, std::uint16_t handles,
-                                std::uint32_t payload, std::uint32_t reserved = 0) {
+                                std::uint32_t payload, std::uint32_t table = table_none) {
     std::string bytes(16, '\0');
     std::memcpy(bytes.data(), &magic, 4);
     bytes[4] = static_cast<char>(version);
     bytes[5] = static_cast<char>(kind);
     std::memcpy(bytes.data() + 6, &handles, 2);
     std::memcpy(bytes.data() + 8, &payload, 4);
-    std::memcpy(bytes.data() + 12, &reserved, 4);
+    std::memcpy(bytes.data() + 12, &table, 4);
     return bytes;
 }
 

@@ -18,6 +18,8 @@ using namespace localsock;
 using testing::win32::dacl_of;
 using testing::win32::frame_header;
 using testing::win32::frame_magic;
+using testing::win32::frame_version;
+using testing::win32::table_receiver;
 using testing::win32::frame_value;
 using testing::win32::raw_client;
 using testing::win32::warn_not_enforced;
@@ -189,18 +191,18 @@ TEST_CASE("win32: a hostile or corrupt frame is a protocol error, never a crash 
     LocalStream victim = listener.accept();
     std::array<std::byte, 64> bytes{};
 
-    SUBCASE("wrong magic") { testing::write_handle(attacker, frame_header(0xDEADBEEF, 1, 1, 0, 4)); }
+    SUBCASE("wrong magic") { testing::write_handle(attacker, frame_header(0xDEADBEEF, frame_version, 1, 0, 4)); }
     SUBCASE("unknown version") { testing::write_handle(attacker, frame_header(frame_magic, 9, 1, 0, 4)); }
     SUBCASE("more handles than any message may carry") {
-        testing::write_handle(attacker, frame_header(frame_magic, 1, 1, 300, 4));
+        testing::write_handle(attacker, frame_header(frame_magic, frame_version, 1, 300, 4, table_receiver));
     }
-    SUBCASE("a data frame without data") { testing::write_handle(attacker, frame_header(frame_magic, 1, 1, 0, 0)); }
+    SUBCASE("a data frame without data") { testing::write_handle(attacker, frame_header(frame_magic, frame_version, 1, 0, 0)); }
     SUBCASE("a payload length past the format's limit") {
-        testing::write_handle(attacker, frame_header(frame_magic, 1, 1, 0, 0xFFFFFFFF));
+        testing::write_handle(attacker, frame_header(frame_magic, frame_version, 1, 0, 0xFFFFFFFF));
     }
     SUBCASE("pseudo-handle values") {
         const std::uint64_t current_process = ~std::uint64_t{0}, current_thread = ~std::uint64_t{1};
-        testing::write_handle(attacker, frame_header(frame_magic, 1, 1, 2, 4) + frame_value(current_process) +
+        testing::write_handle(attacker, frame_header(frame_magic, frame_version, 1, 2, 4, table_receiver) + frame_value(current_process) +
                                             frame_value(current_thread) + "data");
     }
     std::vector<OwnedHandle> handles;
@@ -218,7 +220,7 @@ TEST_CASE("win32: a frame cut off by a dying peer ends the stream cleanly") {
     LocalListener listener = LocalListener::bind(name);
     OwnedHandle attacker = raw_client(name);
     LocalStream victim = listener.accept();
-    testing::write_handle(attacker, frame_header(frame_magic, 1, 1, 0, 100).substr(0, 10)); // part of a header
+    testing::write_handle(attacker, frame_header(frame_magic, frame_version, 1, 0, 100).substr(0, 10)); // part of a header
     attacker.reset();
     std::array<char, 8> bytes{};
     std::error_code ec;

@@ -23,6 +23,8 @@ using namespace std::chrono_literals;
 using testing::win32::dacl_of;
 using testing::win32::frame_header;
 using testing::win32::frame_magic;
+using testing::win32::frame_version;
+using testing::win32::table_receiver;
 using testing::win32::frame_value;
 using testing::win32::raw_client;
 using testing::win32::warn_not_enforced;
@@ -233,41 +235,41 @@ TEST_CASE("win32 seqpacket: a hostile or corrupt frame is a protocol error, neve
     const std::uint64_t current_thread = ~std::uint64_t{1};
     bool peek_sees_it = true; // next_message_size() reads the header too
 
-    SUBCASE("wrong magic") { write_message(attacker, frame_header(0xDEADBEEF, 1, 1, 0, 4) + "data"); }
-    SUBCASE("unknown version") { write_message(attacker, frame_header(frame_magic, 2, 1, 0, 4) + "data"); }
-    SUBCASE("unknown kind") { write_message(attacker, frame_header(frame_magic, 1, 7, 0, 4) + "data"); }
-    SUBCASE("reserved bytes set") { write_message(attacker, frame_header(frame_magic, 1, 1, 0, 4, 1) + "data"); }
+    SUBCASE("wrong magic") { write_message(attacker, frame_header(0xDEADBEEF, frame_version, 1, 0, 4) + "data"); }
+    SUBCASE("unknown version") { write_message(attacker, frame_header(frame_magic, 9, 1, 0, 4) + "data"); }
+    SUBCASE("unknown kind") { write_message(attacker, frame_header(frame_magic, frame_version, 7, 0, 4) + "data"); }
+    SUBCASE("reserved bytes set") { write_message(attacker, frame_header(frame_magic, frame_version, 1, 0, 4, 0x100) + "data"); }
     SUBCASE("shorter than a header") { write_message(attacker, "LSK1"); }
     SUBCASE("more handles than any message may carry") {
-        write_message(attacker, frame_header(frame_magic, 1, 1, 300, 4) + std::string(300 * 8, '\x04') + "data");
+        write_message(attacker, frame_header(frame_magic, frame_version, 1, 300, 4, table_receiver) + std::string(300 * 8, '\x04') + "data");
     }
     SUBCASE("fewer handle values than announced") {
-        write_message(attacker, frame_header(frame_magic, 1, 1, 3, 4) + frame_value(0x40));
+        write_message(attacker, frame_header(frame_magic, frame_version, 1, 3, 4, table_receiver) + frame_value(0x40));
     }
     SUBCASE("pseudo-handle values") {
-        write_message(attacker, frame_header(frame_magic, 1, 1, 2, 4) + frame_value(current_process) +
+        write_message(attacker, frame_header(frame_magic, frame_version, 1, 2, 4, table_receiver) + frame_value(current_process) +
                                     frame_value(current_thread) + "data");
         peek_sees_it = false; // the header alone is well-formed
     }
     SUBCASE("a value that is not a multiple of 4, or too wide") {
         write_message(attacker,
-                      frame_header(frame_magic, 1, 1, 2, 4) + frame_value(0x41) + frame_value(0x100000000) + "data");
+                      frame_header(frame_magic, frame_version, 1, 2, 4, table_receiver) + frame_value(0x41) + frame_value(0x100000000) + "data");
         peek_sees_it = false;
     }
     SUBCASE("a payload longer than announced") {
-        write_message(attacker, frame_header(frame_magic, 1, 1, 0, 4) + "data+");
+        write_message(attacker, frame_header(frame_magic, frame_version, 1, 0, 4) + "data+");
     }
     SUBCASE("a payload shorter than announced") {
-        write_message(attacker, frame_header(frame_magic, 1, 1, 0, 9) + "data");
+        write_message(attacker, frame_header(frame_magic, frame_version, 1, 0, 9) + "data");
     }
-    SUBCASE("a data frame without data") { write_message(attacker, frame_header(frame_magic, 1, 1, 0, 0)); }
+    SUBCASE("a data frame without data") { write_message(attacker, frame_header(frame_magic, frame_version, 1, 0, 0)); }
     SUBCASE("an end-of-stream frame with content") {
-        write_message(attacker, frame_header(frame_magic, 1, 2, 0, 0) + "x");
+        write_message(attacker, frame_header(frame_magic, frame_version, 2, 0, 0) + "x");
     }
     SUBCASE("a payload length past the format's limit") {
-        write_message(attacker, frame_header(frame_magic, 1, 1, 0, 0xFFFFFFFF) + "data");
+        write_message(attacker, frame_header(frame_magic, frame_version, 1, 0, 0xFFFFFFFF) + "data");
     }
-    write_message(attacker, frame_header(frame_magic, 1, 1, 0, 4) + "good"); // well-formed, but after it
+    write_message(attacker, frame_header(frame_magic, frame_version, 1, 0, 4) + "good"); // well-formed, but after it
 
     std::error_code ec;
     if (peek_sees_it) {
