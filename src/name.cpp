@@ -30,7 +30,7 @@ std::error_code validate(LocalSocketName::Kind kind, std::string_view value) noe
     for (char& c : shown)
         if (c == '\0')
             c = '?';
-    throw std::system_error(ec, "localsock: socket name '" + shown + "'");
+    detail::throw_error(ec, "localsock: socket name '" + shown + "'");
 }
 
 } // namespace
