@@ -47,6 +47,12 @@ struct WithBool {
     bool urgent;
     std::uint8_t spare[3];
 };
+// Listed in an order that cannot be its layout (a uint32_t at offset 1).
+struct Misdescribed {
+    std::uint32_t id;
+    bool urgent;
+    std::uint8_t spare[3];
+};
 struct WithBoolListed {
     std::uint32_t id;
     bool urgent;
@@ -68,6 +74,8 @@ template <>
 struct localsock::wire_safe<PaddedVouched> : std::true_type {};
 template <>
 struct localsock::wire_safe<PaddedListed> : localsock::wire_fields<std::uint32_t, double> {};
+template <>
+struct localsock::wire_safe<Misdescribed> : localsock::wire_fields<bool, std::uint32_t, std::uint8_t[3]> {};
 template <>
 struct localsock::wire_safe<WithBoolListed> : localsock::wire_fields<std::uint32_t, bool, std::uint8_t[3]> {};
 template <>
@@ -134,6 +142,7 @@ static_assert(!can_send_value<PaddedListed> && !can_receive_value<PaddedListed>)
 static_assert(!can_send_value<WithBool> && !can_receive_value<WithBool>);         // a bool inside, unlisted
 static_assert(!can_send_value<Colour> && !can_receive_value<Colour>);             // an enum's range is unknown
 static_assert(!can_send_value<WithEnumListed>);                                    // ...inside a struct too
+static_assert(!can_send_value<Misdescribed>);                                      // a list T cannot be laid out as
 static_assert(!can_send_value<long double>);                                       // x87: 6 bytes of padding
 static_assert(!can_send_value<std::array<int, 4>>);                                // a class: opt in (or int[4])
 static_assert(can_send_value<WithBoolListed> && can_receive_value<WithBoolListed>); // bool checked on receipt

@@ -87,9 +87,16 @@ constexpr bool lists_fields = decltype(as_field_list(static_cast<const wire_safe
 template <class T>
 constexpr bool is_wire_value();
 
+// The listed fields, laid end to end, must each sit at an offset their
+// alignment allows and fill sizeof(T) exactly: then T has no padding, and a
+// list that does not describe T is refused in most cases (not all: two
+// fields of equal size and alignment listed in the wrong order pass).
 template <class... Fields>
 constexpr bool fields_fit(std::size_t size, const wire_fields<Fields...>*) {
-    return (is_wire_value<Fields>() && ...) && (sizeof(Fields) + ... + std::size_t{0}) == size;
+    std::size_t offset = 0;
+    bool aligned = true;
+    ((aligned = aligned && offset % alignof(Fields) == 0, offset += sizeof(Fields)), ...);
+    return (is_wire_value<Fields>() && ...) && aligned && offset == size;
 }
 
 template <class T>
