@@ -1,9 +1,12 @@
 // The localsock error category and the exceptions of the throwing forms.
+#include "error_text.hpp"
 #include "operation_error.hpp"
 
 #include <localsock/error.hpp>
 
 #include <fmt/format.h>
+
+#include <stdexcept>
 
 namespace localsock {
 namespace {
@@ -26,7 +29,7 @@ public:
         case errc::not_a_listener: return "the handle is not a listening local socket";
         case errc::not_a_local_stream: return "the handle is not a connected local stream socket";
         case errc::handle_passing_disabled: return "handle passing is switched off on this stream";
-        case errc::protocol_error: return "the peer sent a malformed localsock frame";
+        case errc::protocol_error: return "the peer sent a malformed localsock frame or value";
         case errc::name_invalid_character: return "the local socket name contains a character this platform forbids";
         case errc::control_truncated:
             return "control data did not fit the receive buffer; handles that came were closed";
@@ -61,11 +64,36 @@ public:
     }
 };
 
+// The exception of the throwing forms. std::system_error's own what() ends
+// with ec.message(), the C runtime's words ("Unknown error" under MinGW for
+// most socket conditions); this one carries the same code and ends with
+// localsock's text instead.
+class OperationError final : public std::system_error {
+public:
+    OperationError(std::error_code ec, const std::string& what) : std::system_error(ec), what_(what) {}
+    const char* what() const noexcept override { return what_.what(); }
+
+private:
+    std::runtime_error what_; // a string copied without throwing, as exceptions must be
+};
+
 } // namespace
 
 const std::error_category& error_category() noexcept {
     static const Category category;
     return category;
+}
+
+std::string error_message(std::error_code ec) {
+    if (ec.category() == error_category())
+        return ec.message(); // localsock's own table already
+    // The portable condition: a POSIX errno maps to its std::errc, a Windows
+    // error to the one localsock's win32 category names.
+    const std::error_condition condition = ec.default_error_condition();
+    if (condition.category() == std::generic_category())
+        if (const char* text = detail::condition_text(static_cast<std::errc>(condition.value())))
+            return text;
+    return ec.message();
 }
 
 HandlesTruncatedError::HandlesTruncatedError(std::size_t bytes_received, const char* what)
@@ -82,8 +110,12 @@ std::string describe_operation(std::string_view operation, const LocalSocketName
     return fmt::format("localsock: {} '{}'", operation, name.to_string());
 }
 
+void throw_error(std::error_code ec, const std::string& context) {
+    throw OperationError(ec, fmt::format("{}: {}", context, error_message(ec)));
+}
+
 void throw_operation_error(std::error_code ec, std::string_view operation, const LocalSocketName& name) {
-    throw std::system_error(ec, describe_operation(operation, name));
+    throw_error(ec, describe_operation(operation, name));
 }
 
 void throw_receive_error(std::error_code ec, std::size_t bytes, std::string_view operation,

@@ -23,6 +23,15 @@ std::error_code validate(LocalSocketName::Kind kind, std::string_view value) noe
     return {};
 }
 
+// Whether a path must be written "./<path>" in the textual form: one that
+// begins with '@' would read as a namespaced name, and one that begins with
+// "./" followed by such a path would lose its own "./" to parse().
+bool needs_escape(std::string_view path) noexcept {
+    while (path.starts_with("./"))
+        path.remove_prefix(2);
+    return path.starts_with('@');
+}
+
 // The text of a failed name for the exception message; the name object itself
 // cannot be built, so describe it by hand.
 [[noreturn]] void throw_name_error(std::error_code ec, std::string_view text) {
@@ -30,7 +39,7 @@ std::error_code validate(LocalSocketName::Kind kind, std::string_view value) noe
     for (char& c : shown)
         if (c == '\0')
             c = '?';
-    throw std::system_error(ec, "localsock: socket name '" + shown + "'");
+    detail::throw_error(ec, "localsock: socket name '" + shown + "'");
 }
 
 } // namespace
@@ -70,6 +79,8 @@ LocalSocketName LocalSocketName::parse(std::string_view text, std::error_code& e
         return namespaced(text.substr(1), ec);
     if (detail::strip_namespace_prefix(text).size() != text.size())
         return namespaced(text, ec); // the platform's own spelling, e.g. \\.\pipe\name
+    if (text.starts_with("./") && needs_escape(text.substr(2)))
+        text.remove_prefix(2); // to_string()'s escape of a path beginning with '@'
     try {
         return filesystem(std::filesystem::path(text), ec);
     } catch (const std::bad_alloc&) {
@@ -105,6 +116,8 @@ LocalSocketName LocalSocketName::parse(std::string_view text) {
 std::string LocalSocketName::to_string() const {
     if (is_namespaced())
         return "@" + value_;
+    if (needs_escape(value_))
+        return "./" + value_;
     return value_;
 }
 

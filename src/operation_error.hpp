@@ -1,6 +1,7 @@
 // Private: turning an error code into the exception of a throwing form.
 #pragma once
 
+#include <localsock/error.hpp>
 #include <localsock/message.hpp>
 #include <localsock/name.hpp>
 
@@ -11,10 +12,13 @@
 
 namespace localsock::detail {
 
-// Throws std::system_error whose message names the operation and the socket:
-// "localsock: connect '@bus': Connection refused".
-[[noreturn]] void throw_operation_error(std::error_code ec, std::string_view operation,
-                                        const LocalSocketName& name);
+// throw_operation_error (declared in <localsock/error.hpp>, exported for
+// values.hpp) throws std::system_error whose message names the operation and
+// the socket: "localsock: connect '@bus': Connection refused".
+
+// The same exception with a context of the caller's own ("localsock: socket
+// name 'x'"): what() is "<context>: <error_message(ec)>".
+[[noreturn]] void throw_error(std::error_code ec, const std::string& context);
 
 inline void throw_if_error(std::error_code ec, std::string_view operation, const LocalSocketName& name) {
     if (ec)

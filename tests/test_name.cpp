@@ -4,6 +4,7 @@
 #include <localsock/localsock.hpp>
 
 #include <string>
+#include <vector>
 
 using localsock::LocalSocketName;
 using Kind = LocalSocketName::Kind;
@@ -35,6 +36,39 @@ TEST_CASE("names: the two kinds and their textual form") {
     CHECK(none.empty());
     CHECK_FALSE(none.is_namespaced());
     CHECK_FALSE(none.is_filesystem());
+}
+
+TEST_CASE("names: to_string() round-trips through parse(), a path beginning with '@' included") {
+    const auto round_trips = [](const LocalSocketName& name) {
+        CAPTURE(name.to_string());
+        std::error_code ec;
+        const LocalSocketName back = LocalSocketName::parse(name.to_string(), ec);
+        CHECK_FALSE(ec);
+        CHECK(back == name);
+        CHECK(back.kind() == name.kind());
+        CHECK(back.value() == name.value());
+    };
+    std::vector<std::string> namespaced = {"x", "my-service", "@starts-with-at", "@@", "./dot-slash", "with space",
+                                           "a@b", "pipe/with/slashes", "caf\xc3\xa9", std::string(1, '@')};
+    if (LocalSocketName::supports(Kind::filesystem))
+        namespaced.push_back("back\\slash"); // Windows forbids a backslash in a pipe name
+    namespaced.push_back(std::string(LocalSocketName::max_length(Kind::namespaced), '@'));
+    for (const std::string& value : namespaced)
+        round_trips(LocalSocketName::namespaced(value));
+
+    if (LocalSocketName::supports(Kind::filesystem)) {
+        const std::size_t limit = LocalSocketName::max_length(Kind::filesystem);
+        const std::vector<std::string> paths = {"@odd.sock", "./@odd.sock", "././@odd.sock", "@", "./@", "/abs/@x",
+                                                "relative.sock", "./relative.sock", "a@b", ".@x", "../@x",
+                                                "@/sub/dir.sock", std::string(limit, '@')};
+        for (const std::string& value : paths)
+            round_trips(LocalSocketName::filesystem(value));
+        // The escaped form, and what it stands for.
+        CHECK(LocalSocketName::filesystem("@odd.sock").to_string() == "./@odd.sock");
+        CHECK(LocalSocketName::parse("./@odd.sock") == LocalSocketName::filesystem("@odd.sock"));
+        CHECK(LocalSocketName::parse("@odd.sock").is_namespaced());
+        CHECK(LocalSocketName::filesystem("./relative.sock").to_string() == "./relative.sock"); // untouched
+    }
 }
 
 TEST_CASE("names: each kind is supported, with a length limit, or refused") {

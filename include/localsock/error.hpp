@@ -5,9 +5,12 @@
 
 #include <cstddef>
 #include <string>
+#include <string_view>
 #include <system_error>
 
 namespace localsock {
+
+class LocalSocketName;
 
 // Each value compares equal to the std::errc condition named beside it (where
 // one fits), so portable code can test `ec == std::errc::...` or the precise
@@ -21,10 +24,10 @@ enum class errc {
     name_too_long,         // does not fit the platform's address           (filename_too_long)
     name_contains_nul,     // a NUL byte inside a name                      (invalid_argument)
     name_kind_unsupported, // this platform has no such kind of name        (not_supported)
-    not_a_listener,        // an adopted handle is not a listening local socket (invalid_argument)
-    not_a_local_stream,    // an adopted handle is not a connected local stream (invalid_argument)
+    not_a_listener,        // an adopted handle is not listening, or no local socket (invalid_argument)
+    not_a_local_stream,    // an adopted handle is not connected, or no local socket (invalid_argument)
     handle_passing_disabled, // this stream was opened with handle_passing = false (operation_not_supported)
-    protocol_error,        // the peer sent a malformed or hostile frame     (protocol_error)
+    protocol_error,        // the peer sent a malformed or hostile frame or value (protocol_error)
     name_invalid_character, // a character the platform forbids in names  (invalid_argument)
     control_truncated,     // control data did not fit; handles closed, data delivered
     empty_message,         // a sequenced-packet message needs at least one byte (invalid_argument)
@@ -36,6 +39,24 @@ LOCALSOCK_API const std::error_category& error_category() noexcept;
 inline std::error_code make_error_code(errc e) noexcept {
     return {static_cast<int>(e), error_category()};
 }
+
+// The text localsock gives an error code, the same words on every OS: its own
+// for each localsock::errc, and for every code whose portable condition is a
+// std::errc value (a POSIX errno, a Windows error localsock maps) a fixed
+// table of localsock's, never the C runtime's strerror (MinGW's reads
+// "Unknown error" for most socket conditions, glibc's follows the locale).
+// Other codes read as their category says. The what() of every exception
+// localsock throws ends with this text; print it for the error-code forms.
+LOCALSOCK_API std::string error_message(std::error_code ec);
+
+namespace detail {
+// The exception of every throwing form (header-only code such as values.hpp
+// included): a std::system_error carrying `ec` whose what() reads
+// "localsock: <operation> '<name>': <error_message(ec)>" ("localsock:
+// <operation>: ..." for an empty name).
+[[noreturn]] LOCALSOCK_API void throw_operation_error(std::error_code ec, std::string_view operation,
+                                                      const LocalSocketName& name);
+} // namespace detail
 
 // Thrown by the throwing forms of receive() when handles or control data were
 // truncated (errc::handles_truncated / errc::control_truncated): the bytes

@@ -51,7 +51,9 @@ public:
     // Takes over an inherited listening local socket (socket activation, a
     // parent process). It becomes close-on-exec; its socket file, if any, is
     // left alone on destruction because this listener did not create it.
-    // POSIX only: not_supported on Windows.
+    // errc::wrong_socket_type for a local socket of another type (a seqpacket
+    // listener), errc::not_a_listener for anything else that is not a
+    // listening local stream socket. POSIX only: not_supported on Windows.
     static LocalListener adopt(OwnedHandle handle);
     static LocalListener adopt(OwnedHandle handle, std::error_code& ec) noexcept;
 

@@ -35,8 +35,12 @@ public:
     static LocalSocketName filesystem(const std::filesystem::path& path);
     static LocalSocketName filesystem(const std::filesystem::path& path, std::error_code& ec) noexcept;
 
-    // The textual convention of ss, socat and systemd: "@name" is namespaced,
-    // anything else is a path.
+    // The textual convention of ss, systemd (ListenStream=@name) and
+    // /proc/net/unix: "@name" is namespaced, anything else is a path (a path
+    // that begins with '@' is written "./@name"; parse() removes that "./").
+    // On Windows the pipe's own spelling, "\\.\pipe\name", is accepted too.
+    // socat spells an abstract name differently: it takes
+    // "ABSTRACT-CONNECT:name" and prints one as "\0name"; convert it first.
     static LocalSocketName parse(std::string_view text);
     static LocalSocketName parse(std::string_view text, std::error_code& ec) noexcept;
 
@@ -51,7 +55,8 @@ public:
 
     // The name without decoration: the namespaced name or the path.
     const std::string& value() const noexcept { return value_; }
-    // The parse()-able form: "@name" or the path.
+    // The parse()-able form: "@name" or the path ("./@odd.sock" for the path
+    // "@odd.sock"); parse(to_string()) gives back an equal name.
     std::string to_string() const;
 
     friend bool operator==(const LocalSocketName&, const LocalSocketName&) = default;

@@ -135,7 +135,9 @@ public:
     static LocalSeqpacketListener bind(const LocalSocketName& name, std::error_code& ec) noexcept;
     static LocalSeqpacketListener bind(const LocalSocketName& name, const ListenerOptions& options,
                                        std::error_code& ec) noexcept;
-    // An inherited listening SOCK_SEQPACKET socket. POSIX only.
+    // An inherited listening SOCK_SEQPACKET socket: errc::wrong_socket_type
+    // for a local socket of another type (a stream listener),
+    // errc::not_a_listener for anything else not listening. POSIX only.
     static LocalSeqpacketListener adopt(OwnedHandle handle);
     static LocalSeqpacketListener adopt(OwnedHandle handle, std::error_code& ec) noexcept;
 

@@ -98,8 +98,10 @@ public:
     static std::pair<LocalStream, LocalStream> pair(std::error_code& ec) noexcept;
 
     // Takes over a connected local stream socket, e.g. one that was received
-    // with receive() or inherited. It becomes close-on-exec. POSIX only:
-    // not_supported on Windows, where a pipe handle carries no framing state.
+    // with receive() or inherited. It becomes close-on-exec.
+    // errc::wrong_socket_type for a local socket of another type,
+    // errc::not_a_local_stream for anything else. POSIX only: not_supported
+    // on Windows, where a pipe handle carries no framing state.
     static LocalStream adopt(OwnedHandle handle);
     static LocalStream adopt(OwnedHandle handle, std::error_code& ec) noexcept;
 

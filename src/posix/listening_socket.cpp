@@ -94,6 +94,10 @@ bool adopt_listening(ListeningSocket& l, int type, OwnedHandle handle, std::erro
     int listening = 0;
     sockaddr_un local{};
     socklen_t local_length = sizeof local;
+    if (is_local_socket_of_other_type(fd, type)) { // e.g. a seqpacket listener given to LocalListener
+        ec = errc::wrong_socket_type;
+        return false;
+    }
     if (!is_local_socket(fd, type, false) || !get_socket_option(fd, SOL_SOCKET, SO_ACCEPTCONN, listening, ec) ||
         listening == 0 || ::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &local_length) != 0) {
         ec = errc::not_a_listener;

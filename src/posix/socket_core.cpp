@@ -131,4 +131,14 @@ bool is_local_socket(int fd, int type, bool connected) noexcept {
            (!connected || ::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &peer_length) == 0);
 }
 
+bool is_local_socket_of_other_type(int fd, int type) noexcept {
+    int actual = 0;
+    socklen_t type_length = sizeof actual;
+    sockaddr_un local{};
+    socklen_t local_length = sizeof local;
+    return ::getsockopt(fd, SOL_SOCKET, SO_TYPE, &actual, &type_length) == 0 && actual != type &&
+           ::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &local_length) == 0 &&
+           local.sun_family == AF_UNIX;
+}
+
 } // namespace localsock::posix

@@ -73,6 +73,9 @@ PeerCredentials peer_credentials(const SocketCore* core, std::error_code& ec) no
 OwnedHandle peer_process(const SocketCore* core, std::error_code& ec) noexcept;
 // Whether fd is an AF_UNIX socket of `type` (connected, if asked).
 bool is_local_socket(int fd, int type, bool connected) noexcept;
+// Whether fd is an AF_UNIX socket of a type other than `type`: adopt() says
+// errc::wrong_socket_type for it rather than "not a listener / stream".
+bool is_local_socket_of_other_type(int fd, int type) noexcept;
 
 // A new socket of `type` connected to `name` (a signal during connect() is
 // waited out, not retried).

@@ -44,7 +44,8 @@ LocalStream LocalStream::adopt(OwnedHandle handle, std::error_code& ec) noexcept
     detail::clear(ec);
     const int fd = handle.get();
     if (!posix::is_local_socket(fd, SOCK_STREAM, true)) {
-        ec = errc::not_a_local_stream;
+        ec = posix::is_local_socket_of_other_type(fd, SOCK_STREAM) ? errc::wrong_socket_type
+                                                                    : errc::not_a_local_stream;
         return {};
     }
     if (!posix::adopt_descriptor(fd, ec))

@@ -73,7 +73,7 @@ TEST_CASE("seqpacket: adopt checks the socket type") {
     LocalSeqpacketListener original = LocalSeqpacketListener::bind(name);
     OwnedHandle listening = original.release();
     LocalListener as_stream = LocalListener::adopt(listening.duplicate(), ec);
-    CHECK(ec == errc::not_a_listener); // a seqpacket listener is no stream listener
+    CHECK(ec == errc::wrong_socket_type); // a seqpacket listener is no stream listener
     CHECK_FALSE(as_stream.is_open());
     LocalSeqpacketListener adopted = LocalSeqpacketListener::adopt(std::move(listening));
     CHECK(adopted.local_name() == name);
@@ -83,6 +83,46 @@ TEST_CASE("seqpacket: adopt checks the socket type") {
     std::array<char, 16> data{};
     CHECK(server.receive(buffer(data)).bytes == 7);
     CHECK(std::string(data.data(), 7) == "adopted");
+}
+
+TEST_CASE("adopt: a local socket of the other type is wrong_socket_type, not 'not a listener'") {
+    const testing::HandleLeakCheck leaks;
+    const auto dup = [](const auto& socket) { return OwnedHandle(::fcntl(socket.native_handle(), F_DUPFD_CLOEXEC, 0)); };
+    std::error_code ec;
+    // A seqpacket listener given to the stream listener, and the reverse.
+    LocalSeqpacketListener seqpacket_listener =
+        LocalSeqpacketListener::bind(testing::unique_namespaced_name("adopt-seq"));
+    LocalListener stream_listener = LocalListener::bind(testing::unique_namespaced_name("adopt-stream"));
+    CHECK_FALSE(LocalListener::adopt(dup(seqpacket_listener), ec).is_open());
+    CHECK(ec == errc::wrong_socket_type);
+    CHECK_FALSE(LocalSeqpacketListener::adopt(dup(stream_listener), ec).is_open());
+    CHECK(ec == errc::wrong_socket_type);
+    try {
+        (void)LocalListener::adopt(dup(seqpacket_listener));
+        FAIL("a seqpacket listener adopted as a stream listener");
+    } catch (const std::system_error& e) {
+        CHECK(e.code() == errc::wrong_socket_type);
+        CHECK(std::string(e.what()) ==
+              "localsock: adopt listener: the handle is not a local socket of the expected type");
+    }
+    // Connected sockets: a seqpacket end given to LocalStream, a stream end to
+    // LocalSeqpacket and LocalDatagram.
+    auto [s1, s2] = LocalSeqpacket::pair();
+    CHECK_FALSE(LocalStream::adopt(s1.release(), ec).is_open());
+    CHECK(ec == errc::wrong_socket_type);
+    auto [t1, t2] = LocalStream::pair();
+    CHECK_FALSE(LocalSeqpacket::adopt(t1.release(), ec).is_open());
+    CHECK(ec == errc::wrong_socket_type);
+    CHECK_FALSE(LocalDatagram::adopt(t2.release(), ec).is_open());
+    CHECK(ec == errc::wrong_socket_type);
+    // What is no local socket at all keeps its own code.
+    auto [read_end, write_end] = testing::make_pipe();
+    CHECK_FALSE(LocalListener::adopt(std::move(read_end), ec).is_open());
+    CHECK(ec == errc::not_a_listener);
+    CHECK_FALSE(LocalStream::adopt(std::move(write_end), ec).is_open());
+    CHECK(ec == errc::not_a_local_stream);
+    // Still listening after all that: the adopters closed only their duplicates.
+    CHECK(seqpacket_listener.is_open());
 }
 
 TEST_CASE("seqpacket: filesystem names, mode and removal on close") {
