@@ -76,6 +76,18 @@ int receive_flags(Boundaries kind, ReceiveFlags flags) noexcept {
     return result;
 }
 
+// Whether SO_PASSCRED is on (false where the platform lacks it, or on error).
+bool passcred_on(int fd) noexcept {
+#if defined(SO_PASSCRED)
+    int on = 0;
+    std::error_code ignored;
+    return get_socket_option(fd, SOL_SOCKET, SO_PASSCRED, on, ignored) && on != 0;
+#else
+    (void)fd;
+    return false;
+#endif
+}
+
 // What heads a seqpacket socket's receive queue, looked at without taking
 // anything and without waiting.
 enum class QueueHead { nothing /* empty, peer still there */, message, end };
@@ -85,13 +97,12 @@ enum class QueueHead { nothing /* empty, peer still there */, message, end };
 // sent) and none to the end of the stream, which is what tells a 0-byte
 // message from the end. The option is switched on only for this peek, and
 // only if it was off. Descriptors the peek installs are closed.
-QueueHead peek_queue_head(int fd) noexcept {
+QueueHead peek_queue_head(int fd, bool already_on) noexcept {
 #if defined(SO_PASSCRED)
-    int was_on = 0;
-    std::error_code ignored;
-    const bool have_state = get_socket_option(fd, SOL_SOCKET, SO_PASSCRED, was_on, ignored);
     const int on = 1, off = 0;
-    const bool toggled = have_state && was_on == 0 && ::setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof on) == 0;
+    const bool toggled = !already_on && ::setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof on) == 0;
+#else
+    (void)already_on;
 #endif
     ControlBuffer control;
     msghdr probe{};
@@ -124,13 +135,9 @@ QueueHead peek_queue_head(int fd) noexcept {
 [[gnu::noinline]] bool zero_is_end_of_stream(int fd, const msghdr& message) noexcept {
     if (message.msg_controllen != 0 || (message.msg_flags & (MSG_CTRUNC | MSG_TRUNC)) != 0)
         return false;
-#if defined(SO_PASSCRED)
-    int passcred = 0;
-    std::error_code ignored;
-    if (get_socket_option(fd, SOL_SOCKET, SO_PASSCRED, passcred, ignored) && passcred != 0)
+    if (passcred_on(fd))
         return true; // a message would have come with credentials
-#endif
-    return peek_queue_head(fd) == QueueHead::end;
+    return peek_queue_head(fd, false) == QueueHead::end;
 }
 
 // The recvmsg itself; the sender's address goes straight into *from.
@@ -292,7 +299,7 @@ std::size_t next_message_size(SocketCore* core, Boundaries kind, std::error_code
         if (ec || size != 0 || kind != Boundaries::seqpacket)
             return size;
         // 0: the end, or an empty message at the head (see zero_is_end_of_stream).
-        switch (peek_queue_head(core->fd())) {
+        switch (peek_queue_head(core->fd(), passcred_on(core->fd()))) {
         case QueueHead::end: return 0;
         case QueueHead::message: ec = errc::empty_message; return 0;
         case QueueHead::nothing: break; // another thread took it: wait for the next
