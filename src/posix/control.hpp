@@ -205,23 +205,27 @@ public:
     }
 
     // Hands the first descriptor of the other messages (the pidfd) to the
-    // caller; the rest stay to be closed.
+    // caller (-1 if none came); the rest stay to be closed.
     int take_first_pidfd() noexcept {
+        bool first = true;
         int taken = -1;
         for_each_of(ArrivedKind::pidfd, [&](int fd) {
-            if (taken == -1)
+            if (first)
                 taken = fd;
             else if (pidfds_owned_)
                 close_(fd);
+            first = false;
         });
         pidfds_owned_ = false;
         return taken;
     }
     int first_pidfd() const noexcept {
+        bool first = true;
         int found = -1;
         for_each_of(ArrivedKind::pidfd, [&](int fd) {
-            if (found == -1)
+            if (first)
                 found = fd;
+            first = false;
         });
         return found;
     }
