@@ -35,6 +35,12 @@ public:
             return "control data did not fit the receive buffer; handles that came were closed";
         case errc::empty_message: return "a sequenced-packet message needs at least one byte";
         case errc::wrong_socket_type: return "the handle is not a local socket of the expected type";
+        case errc::out_of_handles:
+            return "the receiving process ran out of descriptors (open-file limit); the handles that came "
+                   "were closed";
+        case errc::too_many_handles_in_flight:
+            return "too many handles in flight: handles sent and not yet received exceed the sender's "
+                   "open-file limit, or sockets passed inside sockets nest too deeply";
         }
         return "unknown localsock error";
     }
@@ -56,6 +62,8 @@ public:
         case errc::too_many_handles: return std::errc::argument_list_too_long;
         case errc::name_too_long: return std::errc::filename_too_long;
         case errc::name_kind_unsupported: return std::errc::not_supported;
+        case errc::out_of_handles: return std::errc::too_many_files_open;
+        case errc::too_many_handles_in_flight:
         case errc::handles_truncated:
         case errc::control_truncated:
         case errc::end_of_stream: break;
@@ -120,7 +128,7 @@ void throw_operation_error(std::error_code ec, std::string_view operation, const
 
 void throw_receive_error(std::error_code ec, std::size_t bytes, std::string_view operation,
                          const LocalSocketName& name) {
-    if (ec == errc::handles_truncated || ec == errc::control_truncated)
+    if (is_receive_truncation(ec))
         throw HandlesTruncatedError(ec, bytes, describe_operation(operation, name));
     throw_operation_error(ec, operation, name);
 }

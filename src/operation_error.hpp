@@ -44,8 +44,14 @@ inline void clear(std::error_code& ec) noexcept {
 // The message text alone, for exceptions that carry more than a code.
 std::string describe_operation(std::string_view operation, const LocalSocketName& name);
 
-// Like throw_operation_error, but a truncation (errc::handles_truncated /
-// errc::control_truncated) throws HandlesTruncatedError carrying `bytes`.
+// A receive that delivered its data but closed the handles that came:
+// errc::handles_truncated, errc::control_truncated, errc::out_of_handles.
+inline bool is_receive_truncation(std::error_code ec) noexcept {
+    return ec == errc::handles_truncated || ec == errc::control_truncated || ec == errc::out_of_handles;
+}
+
+// Like throw_operation_error, but a truncation (is_receive_truncation)
+// throws HandlesTruncatedError carrying `bytes`.
 [[noreturn]] void throw_receive_error(std::error_code ec, std::size_t bytes, std::string_view operation,
                                       const LocalSocketName& name);
 

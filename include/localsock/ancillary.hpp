@@ -87,9 +87,10 @@ private:
 };
 
 // The control messages of one receive. Every descriptor that arrived
-// (SCM_RIGHTS) is owned by this object from the moment the receive returns:
-// take_handles() hands them over, otherwise the destructor or the next
-// receive into this object closes them.
+// (SCM_RIGHTS, and the SCM_PIDFD that Linux adds to each message once
+// SO_PASSPIDFD is switched on) is owned by this object from the moment the
+// receive returns: take_handles() / take_pidfd() hand them over, otherwise
+// the destructor or the next receive into this object closes them.
 class LOCALSOCK_API Received {
 public:
     struct Message {
@@ -162,9 +163,17 @@ public:
     std::vector<OwnedHandle> take_handles();
     bool take_handles(std::vector<OwnedHandle>& out, std::error_code& ec) noexcept;
 
+    // Linux SCM_PIDFD (the receiver set SO_PASSPIDFD on the socket, kernel
+    // 6.5+): a pidfd of the sending process. pidfd() lends it (invalid if
+    // none came or it was taken); take_pidfd() hands it over.
+    BorrowedHandle pidfd() const noexcept;
+    OwnedHandle take_pidfd() noexcept;
+
     // The typed readers of the standard messages.
     std::optional<Credentials> credentials() const noexcept; // SCM_CREDENTIALS / SCM_CREDS
-    std::optional<Timestamp> timestamp() const noexcept;     // SCM_TIMESTAMPNS / SCM_TIMESTAMP
+    // SCM_TIMESTAMPNS / SCM_TIMESTAMP; nothing as well if the time it holds
+    // is not one a Timestamp can represent (years 1677-2262) or not a time.
+    std::optional<Timestamp> timestamp() const noexcept;
 
     // The payload of the first message of that level and type.
     std::optional<std::span<const std::byte>> find(int level, int type) const noexcept;
@@ -183,6 +192,7 @@ private:
     std::size_t size_ = 0;
     bool truncated_ = false;
     bool handles_taken_ = false;
+    bool pidfd_taken_ = false;
 };
 
 } // namespace localsock::ancillary

@@ -32,7 +32,9 @@ struct DatagramOptions {
 
 // A datagram socket: each send is one datagram, delivered whole or not at
 // all, with the handles it carried. Local datagrams are reliable and ordered
-// per sender; a full receiver makes senders wait (or would_block).
+// per sender; a full receiver makes senders wait (or would_block). Datagram
+// sockets have no end of stream: a receive of bytes == 0 is an empty
+// datagram (which any sender may send).
 class LOCALSOCK_API LocalDatagram {
 public:
     // Bound to a name others can send to. A filesystem-bound socket removes

@@ -32,6 +32,11 @@ enum class errc {
     control_truncated,     // control data did not fit; handles closed, data delivered
     empty_message,         // a sequenced-packet message needs at least one byte (invalid_argument)
     wrong_socket_type,     // an adopted handle is not a local socket of this type (invalid_argument)
+    out_of_handles,        // the receiving process ran out of descriptors (its open-file
+                           // limit): the handles that came were closed, data delivered
+                           // (too_many_files_open)
+    too_many_handles_in_flight, // sent handles not yet received exceed the sender's open-file
+                                // limit, or sockets passed inside sockets nest too deeply
 };
 
 LOCALSOCK_API const std::error_category& error_category() noexcept;
@@ -59,7 +64,8 @@ namespace detail {
 } // namespace detail
 
 // Thrown by the throwing forms of receive() when handles or control data were
-// truncated (errc::handles_truncated / errc::control_truncated): the bytes
+// truncated (errc::handles_truncated / errc::control_truncated /
+// errc::out_of_handles): the bytes
 // were delivered into the caller's buffer, and this tells how many. The
 // error-code forms return the count (or ReceiveResult) and set the code.
 class LOCALSOCK_API HandlesTruncatedError : public std::system_error {

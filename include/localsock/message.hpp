@@ -14,9 +14,10 @@ namespace localsock {
 //    cannot tell, it equals `bytes`). Not an error: the caller asked for
 //    that many bytes. next_message_size() tells the size before receiving.
 //  - control_truncated: handles or other control data did not fit (or more
-//    handles came than the receiver accepts). Every handle that came was
-//    closed; the data was delivered. This one is also an error
-//    (errc::handles_truncated / errc::control_truncated).
+//    handles came than the receiver accepts, or the receiving process ran
+//    out of descriptors). Every handle that came was closed; the data was
+//    delivered. This one is also an error (errc::handles_truncated /
+//    errc::control_truncated, or errc::out_of_handles for the last case).
 struct [[nodiscard]] ReceiveResult {
     std::size_t bytes = 0;
     std::size_t message_size = 0;

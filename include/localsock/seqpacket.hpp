@@ -25,7 +25,14 @@ namespace localsock {
 // one receive(), whole, in order, with the handles it carried.
 //
 // A message has at least one byte (so that a receive of 0 bytes can only
-// mean that the peer closed: receive() then returns bytes == 0).
+// mean that the peer closed: receive() then returns bytes == 0). A foreign
+// peer can still send an empty message (Python's send(b"")); on POSIX
+// receive() reports it as errc::empty_message — the message is consumed, any
+// handles it carried are closed, and the messages after it follow as usual —
+// so that it never reads as the end. One case stays ambiguous: an empty
+// message that was the peer's last before it closed, with nothing queued
+// behind it, reads as the end (nothing is lost but the empty message);
+// with set_receive_credentials(true) even that one is told apart.
 class LOCALSOCK_API LocalSeqpacket {
 public:
     static LocalSeqpacket connect(const LocalSocketName& name, const ConnectOptions& options = {});
@@ -73,7 +80,8 @@ public:
 
     // --- receiving ------------------------------------------------------------
     // The next message into `buffer` (see ReceiveResult for truncation);
-    // bytes == 0 means the peer closed. Handles that came with it are
+    // bytes == 0 means the peer closed (an empty message from a foreign peer
+    // is errc::empty_message instead, see above). Handles that came with it are
     // appended to `handles`; the form without `handles` accepts none (any
     // that come are closed and reported as control truncation).
     ReceiveResult receive(MutableBuffer buffer);
@@ -89,7 +97,8 @@ public:
                           std::error_code& ec) noexcept;
 
     // The size of the next message, waiting for one if none is queued,
-    // without taking it (0: the peer closed). Linux (MSG_PEEK | MSG_TRUNC)
+    // without taking it (0: the peer closed; an empty message at the head:
+    // 0 and errc::empty_message, and receive() then takes it). Linux (MSG_PEEK | MSG_TRUNC)
     // and Windows; not_supported where the kernel cannot tell.
     std::size_t next_message_size();
     std::size_t next_message_size(std::error_code& ec) noexcept;

@@ -157,8 +157,11 @@ public:
     // max_handles_per_receive() (or than the control buffer held), the bytes
     // are still delivered, every handle that arrived is closed, and the error
     // is errc::handles_truncated (thrown as HandlesTruncatedError, which
-    // carries the byte count). The stream stays usable. A stream opened with
-    // handle_passing = false accepts no handles.
+    // carries the byte count); errc::out_of_handles if this process ran out
+    // of descriptors (its open-file limit) while they were installed. The
+    // stream stays usable. A stream opened with handle_passing = false
+    // accepts no handles. An empty buffer reads nothing and takes no
+    // handles: they stay with their byte for the next receive.
     std::size_t receive(MutableBuffer buffer, std::vector<OwnedHandle>& handles);
     std::size_t receive(MutableBuffer buffer, std::vector<OwnedHandle>& handles, std::error_code& ec) noexcept;
 
@@ -169,7 +172,9 @@ public:
     std::size_t send(ConstBuffer bytes, const ancillary::Builder& control, std::error_code& ec) noexcept;
     // Reads like read_some and collects every control message that came with
     // those bytes (result.bytes == 0: end of stream). Control truncation is
-    // errc::control_truncated; with ReceiveFlags::peek the bytes stay queued.
+    // errc::control_truncated (errc::out_of_handles: the process ran out of
+    // descriptors); with ReceiveFlags::peek the bytes stay queued. An empty
+    // buffer reads nothing and takes no control data (returns 0 at once).
     ReceiveResult receive(MutableBuffer buffer, ancillary::Received& control, ReceiveFlags flags = ReceiveFlags::none);
     ReceiveResult receive(MutableBuffer buffer, ancillary::Received& control, ReceiveFlags flags,
                           std::error_code& ec) noexcept;

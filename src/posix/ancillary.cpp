@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -18,20 +19,8 @@
 #endif
 
 namespace localsock::ancillary {
-namespace {
 
 static_assert(alignof(std::max_align_t) >= alignof(cmsghdr));
-
-// A msghdr that describes `size` control bytes at `storage`, for the CMSG_*
-// walkers.
-msghdr control_view(const std::byte* storage, std::size_t size) noexcept {
-    msghdr message{};
-    message.msg_control = const_cast<std::byte*>(storage);
-    message.msg_controllen = size;
-    return message;
-}
-
-} // namespace
 
 Credentials own_credentials() noexcept {
     // The real ids: what Linux attaches itself when the sender adds none.
@@ -99,20 +88,23 @@ bool Builder::add_credentials(const Credentials& credentials, std::error_code& e
 // --- Received -------------------------------------------------------------------
 
 void Received::clear() noexcept {
-    if (!handles_taken_ && size_ != 0) {
-        const msghdr message = control_view(storage_, size_);
-        posix::ArrivedDescriptors owned(message); // closes them
+    if (size_ != 0) {
+        posix::ArrivedDescriptors owned(storage_, size_); // closes what nobody took
+        if (handles_taken_)
+            owned.keep_handles();
+        if (pidfd_taken_)
+            owned.keep_pidfds();
     }
     size_ = 0;
     truncated_ = false;
     handles_taken_ = false;
+    pidfd_taken_ = false;
 }
 
 std::size_t Received::handle_count() const noexcept {
     if (handles_taken_ || size_ == 0)
         return 0;
-    const msghdr message = control_view(storage_, size_);
-    posix::ArrivedDescriptors owned(message);
+    posix::ArrivedDescriptors owned(storage_, size_);
     const std::size_t count = owned.size();
     owned.keep();
     return count;
@@ -122,8 +114,8 @@ bool Received::take_handles(std::vector<OwnedHandle>& out, std::error_code& ec) 
     ec.clear();
     if (handles_taken_ || size_ == 0)
         return true;
-    const msghdr message = control_view(storage_, size_);
-    posix::ArrivedDescriptors owned(message);
+    posix::ArrivedDescriptors owned(storage_, size_);
+    owned.keep_pidfds(); // not these
     if (!owned.hand_over(out, ec)) {
         owned.keep(); // still ours: the caller may retry
         return false;
@@ -132,25 +124,36 @@ bool Received::take_handles(std::vector<OwnedHandle>& out, std::error_code& ec) 
     return true;
 }
 
+BorrowedHandle Received::pidfd() const noexcept {
+    if (pidfd_taken_ || size_ == 0)
+        return {};
+    posix::ArrivedDescriptors owned(storage_, size_);
+    const int fd = owned.first_pidfd();
+    owned.keep();
+    return fd == -1 ? BorrowedHandle() : BorrowedHandle(fd);
+}
+
+OwnedHandle Received::take_pidfd() noexcept {
+    if (pidfd_taken_ || size_ == 0)
+        return {};
+    posix::ArrivedDescriptors owned(storage_, size_);
+    owned.keep_handles();
+    const int fd = owned.take_first_pidfd(); // closes any further ones
+    pidfd_taken_ = true;
+    return fd == -1 ? OwnedHandle() : OwnedHandle(fd);
+}
+
 void Received::iterator::load() noexcept {
     const std::size_t size = owner_->size_;
-    // A header must fit whole before it is read.
-    if (offset_ + CMSG_LEN(0) > size) {
+    posix::ControlMessageView m;
+    if (!posix::read_control_message(reinterpret_cast<const unsigned char*>(owner_->storage_), size, offset_, m)) {
         offset_ = size;
         return;
     }
-    cmsghdr header;
-    std::memcpy(&header, owner_->storage_ + offset_, sizeof header);
-    if (header.cmsg_len < CMSG_LEN(0)) {
-        offset_ = size;
-        return;
-    }
-    // Bounded by the bytes received (some kernels report the untruncated length).
-    const std::size_t payload = std::min<std::size_t>(header.cmsg_len - CMSG_LEN(0), size - offset_ - CMSG_LEN(0));
-    current_.level = header.cmsg_level;
-    current_.type = header.cmsg_type;
-    current_.payload = std::span<const std::byte>(owner_->storage_ + offset_ + CMSG_LEN(0), payload);
-    next_ = std::min<std::size_t>(offset_ + CMSG_SPACE(payload), size);
+    current_.level = m.level;
+    current_.type = m.type;
+    current_.payload = std::span<const std::byte>(reinterpret_cast<const std::byte*>(m.payload), m.payload_size);
+    next_ = m.next;
 }
 
 std::optional<std::span<const std::byte>> Received::find(int level, int type) const noexcept {
@@ -171,17 +174,33 @@ std::optional<Credentials> Received::credentials() const noexcept {
     return std::nullopt;
 }
 
-std::optional<Timestamp> Received::timestamp() const noexcept {
+namespace {
+
+// seconds + fraction as a Timestamp (nanoseconds since the epoch, 64 bits:
+// years 1677 to 2262), or nothing if the values are out of that range or not
+// a time at all. The kernel never sends such; a crafted buffer can.
+template <class Fraction>
+std::optional<Timestamp> checked_timestamp(std::int64_t seconds, std::int64_t fraction) noexcept {
     using std::chrono::nanoseconds;
-    using std::chrono::seconds;
-    using std::chrono::microseconds;
+    constexpr std::int64_t per_second = Fraction::period::den;
+    if (fraction < 0 || fraction >= per_second)
+        return std::nullopt;
+    constexpr std::int64_t max_seconds = std::numeric_limits<std::int64_t>::max() / 1'000'000'000 - 1;
+    if (seconds > max_seconds || seconds < -max_seconds)
+        return std::nullopt;
+    return Timestamp(std::chrono::seconds(seconds) + std::chrono::duration_cast<nanoseconds>(Fraction(fraction)));
+}
+
+} // namespace
+
+std::optional<Timestamp> Received::timestamp() const noexcept {
 #if defined(SCM_TIMESTAMPNS)
     if (const auto ts = get<timespec>(SOL_SOCKET, SCM_TIMESTAMPNS))
-        return Timestamp(seconds(ts->tv_sec) + nanoseconds(ts->tv_nsec));
+        return checked_timestamp<std::chrono::nanoseconds>(ts->tv_sec, ts->tv_nsec);
 #endif
 #if defined(SCM_TIMESTAMP)
     if (const auto tv = get<timeval>(SOL_SOCKET, SCM_TIMESTAMP))
-        return Timestamp(seconds(tv->tv_sec) + microseconds(tv->tv_usec));
+        return checked_timestamp<std::chrono::microseconds>(tv->tv_sec, tv->tv_usec);
 #endif
     return std::nullopt;
 }

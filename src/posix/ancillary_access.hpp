@@ -9,13 +9,14 @@ namespace localsock::detail {
 struct AncillaryAccess {
     static std::byte* storage(ancillary::Received& r) noexcept { return r.storage_; }
     // After a receive: `size` control bytes are valid; `descriptors_owned`
-    // says whether the SCM_RIGHTS descriptors in them are open and owned by
-    // `r` (false once they were closed on truncation).
+    // says whether the descriptors in them (SCM_RIGHTS, SCM_PIDFD) are open
+    // and owned by `r` (false once they were closed on truncation).
     static void set_received(ancillary::Received& r, std::size_t size, bool truncated,
                              bool descriptors_owned) noexcept {
         r.size_ = size;
         r.truncated_ = truncated;
         r.handles_taken_ = !descriptors_owned;
+        r.pidfd_taken_ = !descriptors_owned;
     }
 };
 

@@ -40,45 +40,156 @@ union ControlBuffer {
     unsigned char bytes[receive_control_space(max_handles_per_message)];
 };
 
+// Linux 6.5+ SO_PASSPIDFD makes the kernel install a pidfd of the sender in
+// every received message (SCM_PIDFD). Older headers lack the constant; the
+// value is part of the kernel ABI.
+#if defined(__linux__)
+inline constexpr bool platform_has_scm_pidfd = true;
+#  if defined(SCM_PIDFD)
+inline constexpr int scm_pidfd = SCM_PIDFD;
+#  else
+inline constexpr int scm_pidfd = 0x04;
+#  endif
+#else
+inline constexpr bool platform_has_scm_pidfd = false;
+inline constexpr int scm_pidfd = 0;
+#endif
+
+// One control message read out of a buffer of received control data.
+struct ControlMessageView {
+    int level = 0;
+    int type = 0;
+    const unsigned char* payload = nullptr;
+    std::size_t payload_size = 0; // bounded by the buffer, whatever cmsg_len claims
+    std::size_t next = 0;         // offset of the following message
+};
+
+// The control message at `offset` of the `size` bytes at `base`; false at
+// the end. The one walker of received control data (descriptor ownership
+// here, ancillary::Received's iterator): a header must fit whole before it
+// is read, a cmsg_len below the header ends the walk, and a payload is cut at
+// the end of the bytes received (some kernels report an untruncated
+// cmsg_len). Never forms a pointer outside the buffer, whatever it holds.
+inline bool read_control_message(const unsigned char* base, std::size_t size, std::size_t offset,
+                                 ControlMessageView& out) noexcept {
+    if (offset > size || size - offset < CMSG_LEN(0))
+        return false;
+    cmsghdr header;
+    std::memcpy(&header, base + offset, sizeof header);
+    if (header.cmsg_len < CMSG_LEN(0))
+        return false;
+    const std::size_t room = size - offset - CMSG_LEN(0);
+    out.level = header.cmsg_level;
+    out.type = header.cmsg_type;
+    out.payload = base + offset + CMSG_LEN(0);
+    out.payload_size = std::min<std::size_t>(header.cmsg_len - CMSG_LEN(0), room);
+    // CMSG_SPACE of a payload no larger than `room` cannot overflow.
+    out.next = std::min<std::size_t>(offset + CMSG_SPACE(out.payload_size), size);
+    return true;
+}
+
+// What kind of descriptor a control message installed.
+enum class ArrivedKind { handle /* SCM_RIGHTS */, pidfd /* SCM_PIDFD */ };
+
+// Calls visit(kind, data, count) for the descriptor array of every control
+// message that carries descriptors the kernel installed in this process.
+template <class Visit>
+void for_each_descriptor_message(const unsigned char* base, std::size_t size, Visit visit) noexcept {
+    ControlMessageView m;
+    for (std::size_t offset = 0; read_control_message(base, size, offset, m); offset = m.next) {
+        if (m.level != SOL_SOCKET)
+            continue;
+        if (m.type == SCM_RIGHTS)
+            visit(ArrivedKind::handle, m.payload, m.payload_size / sizeof(int));
+        else if (platform_has_scm_pidfd && m.type == scm_pidfd)
+            visit(ArrivedKind::pidfd, m.payload, m.payload_size / sizeof(int));
+        if (m.next <= offset)
+            break;
+    }
+}
+
+// Closes a descriptor that arrived. A policy, so that the fuzzer can walk
+// hostile buffers with a recording closer instead of closing random numbers.
+struct CloseDescriptor {
+    void operator()(int fd) const noexcept { detail::close_native_handle(fd); }
+};
+
 // Every descriptor one recvmsg installed in this process, read in place from
 // the control buffer and owned from the moment the call returns: whatever
-// happens next, they are either handed to the caller or closed here.
-class ArrivedDescriptors {
+// happens next, they are either handed to the caller or closed here. That is
+// SCM_RIGHTS (the handles) and every other control message that carries a
+// descriptor (SCM_PIDFD with SO_PASSPIDFD), which no caller of the handle
+// forms asked for and which are closed unless kept.
+template <class Close = CloseDescriptor>
+class BasicArrivedDescriptors {
 public:
-    explicit ArrivedDescriptors(const msghdr& message) noexcept : message_(message) {
-        walk([this](const unsigned char* data, std::size_t count) {
+    BasicArrivedDescriptors(const void* control, std::size_t size, Close close = {}) noexcept
+        : base_(static_cast<const unsigned char*>(control)), size_(size), close_(close) {
+        if (size_ == 0)
+            return; // the common message: no control data, nothing to walk
+        for_each_descriptor_message(base_, size_, [this](ArrivedKind kind, const unsigned char* data, std::size_t count) {
+            if (kind == ArrivedKind::pidfd) {
+                pidfds_ += count;
+                return;
+            }
             if (first_ == nullptr) {
                 first_ = data;
                 first_count_ = count;
             } else {
                 more_ = true; // not on Linux, which sends one SCM_RIGHTS per recvmsg
             }
+            last_rights_offset_ = static_cast<std::size_t>(data - base_) - CMSG_LEN(0);
+            last_rights_count_ = count;
             count_ += count;
         });
     }
-    ArrivedDescriptors(const ArrivedDescriptors&) = delete;
-    ArrivedDescriptors& operator=(const ArrivedDescriptors&) = delete;
-    ~ArrivedDescriptors() {
-        if (!handed_over_)
-            for_each([](int fd) { detail::close_native_handle(fd); });
+    explicit BasicArrivedDescriptors(const msghdr& message, Close close = {}) noexcept
+        : BasicArrivedDescriptors(message.msg_control, message.msg_controllen, close) {}
+    BasicArrivedDescriptors(const BasicArrivedDescriptors&) = delete;
+    BasicArrivedDescriptors& operator=(const BasicArrivedDescriptors&) = delete;
+    ~BasicArrivedDescriptors() {
+        if (handles_owned_ && count_ != 0)
+            for_each([this](int fd) { close_(fd); });
+        if (pidfds_owned_ && pidfds_ != 0)
+            for_each_of(ArrivedKind::pidfd, [this](int fd) { close_(fd); });
     }
 
+    // SCM_RIGHTS descriptors (the handles).
     std::size_t size() const noexcept { return count_; }
+    // Descriptors of other control messages (SCM_PIDFD).
+    std::size_t other_descriptors() const noexcept { return pidfds_; }
 
     bool make_cloexec(std::error_code& ec) noexcept {
         for_each([&](int fd) {
             if (!ec)
                 set_cloexec(fd, ec);
         });
+        for_each_of(ArrivedKind::pidfd, [&](int fd) {
+            if (!ec)
+                set_cloexec(fd, ec);
+        });
         return !ec;
     }
 
-    // Leaves them open: their owner is the buffer they arrived in (an
+    // Leaves them all open: their owner is the buffer they arrived in (an
     // ancillary::Received).
-    void keep() noexcept { handed_over_ = true; }
+    void keep() noexcept { handles_owned_ = pidfds_owned_ = false; }
 
-    // Appends every descriptor to `out`, or none (and keeps them to close)
-    // if `out` cannot grow.
+    // After MSG_CTRUNC, whether the kernel stopped installing SCM_RIGHTS
+    // descriptors while the buffer of `capacity` bytes still had room for
+    // another: then the process ran out of descriptors (EMFILE/ENFILE), not
+    // of control buffer. The kernel puts SCM_RIGHTS last, as many as fit in
+    // the space left ((room - header) / sizeof(int)).
+    bool stopped_with_room(std::size_t capacity) const noexcept {
+        const std::size_t at = first_ != nullptr ? last_rights_offset_ : size_;
+        if (capacity <= at || capacity - at <= CMSG_LEN(0))
+            return false;
+        const std::size_t fitted = (capacity - at - CMSG_LEN(0)) / sizeof(int);
+        return (first_ != nullptr ? last_rights_count_ : 0) < fitted;
+    }
+
+    // Appends every SCM_RIGHTS descriptor to `out`, or none (and keeps them
+    // to close) if `out` cannot grow. Other descriptors stay to be closed.
     bool hand_over(std::vector<OwnedHandle>& out, std::error_code& ec) noexcept {
         if (out.capacity() - out.size() < count_) {
             try {
@@ -89,29 +200,40 @@ public:
             }
         }
         for_each([&](int fd) { out.emplace_back(fd); }); // cannot throw: capacity is there
-        handed_over_ = true;
+        handles_owned_ = false;
         return true;
     }
 
-private:
-    // Calls visit(data, count) for the descriptor array of every SCM_RIGHTS
-    // message, bounded by msg_controllen (some kernels report an untruncated
-    // cmsg_len). Every control message is walked: FreeBSD can add SCM_CREDS.
-    template <class Visit>
-    void walk(Visit visit) const noexcept {
-        if (message_.msg_controllen == 0)
-            return;
-        const auto* end = static_cast<const unsigned char*>(message_.msg_control) + message_.msg_controllen;
-        for (const cmsghdr* c = CMSG_FIRSTHDR(&message_); c != nullptr;
-             c = CMSG_NXTHDR(const_cast<msghdr*>(&message_), const_cast<cmsghdr*>(c))) {
-            if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS || c->cmsg_len < CMSG_LEN(0))
-                continue;
-            const unsigned char* data = CMSG_DATA(c);
-            const std::size_t payload = std::min<std::size_t>(c->cmsg_len - CMSG_LEN(0), end - data);
-            visit(data, payload / sizeof(int));
-        }
+    // Hands the first descriptor of the other messages (the pidfd) to the
+    // caller (-1 if none came); the rest stay to be closed.
+    int take_first_pidfd() noexcept {
+        bool first = true;
+        int taken = -1;
+        for_each_of(ArrivedKind::pidfd, [&](int fd) {
+            if (first)
+                taken = fd;
+            else if (pidfds_owned_)
+                close_(fd);
+            first = false;
+        });
+        pidfds_owned_ = false;
+        return taken;
     }
+    int first_pidfd() const noexcept {
+        bool first = true;
+        int found = -1;
+        for_each_of(ArrivedKind::pidfd, [&](int fd) {
+            if (first)
+                found = fd;
+            first = false;
+        });
+        return found;
+    }
+    // Keeps the other descriptors open (their owner took them over).
+    void keep_handles() noexcept { handles_owned_ = false; }
+    void keep_pidfds() noexcept { pidfds_owned_ = false; }
 
+private:
     template <class Visit>
     static void visit_array(const unsigned char* data, std::size_t count, Visit& visit) noexcept {
         for (std::size_t i = 0; i < count; ++i) {
@@ -121,24 +243,41 @@ private:
         }
     }
 
-    // Visits every descriptor; the common single array without walking again.
+    template <class Visit>
+    void for_each_of(ArrivedKind wanted, Visit visit) const noexcept {
+        for_each_descriptor_message(base_, size_, [&](ArrivedKind kind, const unsigned char* data, std::size_t count) {
+            if (kind == wanted)
+                visit_array(data, count, visit);
+        });
+    }
+
+    // Visits every SCM_RIGHTS descriptor; the common single array without
+    // walking again.
     template <class Visit>
     void for_each(Visit visit) const noexcept {
         if (!more_) {
-            visit_array(first_, first_count_, visit);
+            if (first_ != nullptr)
+                visit_array(first_, first_count_, visit);
             return;
         }
-        walk([&](const unsigned char* data, std::size_t count) { visit_array(data, count, visit); });
+        for_each_of(ArrivedKind::handle, visit);
     }
 
-    const msghdr& message_;
+    const unsigned char* base_;
+    std::size_t size_;
+    [[no_unique_address]] Close close_;
     const unsigned char* first_ = nullptr;
     std::size_t first_count_ = 0;
     std::size_t count_ = 0;
+    std::size_t pidfds_ = 0;
+    std::size_t last_rights_offset_ = 0;
+    std::size_t last_rights_count_ = 0;
     bool more_ = false;
-    bool handed_over_ = false;
+    bool handles_owned_ = true;
+    bool pidfds_owned_ = true;
 };
 
+using ArrivedDescriptors = BasicArrivedDescriptors<>;
 
 // Writes one SCM_RIGHTS message for `handles` at the start of `control` and
 // returns its CMSG_SPACE (what msg_controllen must be). Only the alignment

@@ -201,7 +201,7 @@ ReceiveResult LocalDatagram::receive_from(MutableBuffer buffer, LocalSocketName&
     posix::SocketAddress from;
     const ReceiveResult result = posix::receive_message(impl_.get(), boundaries, std::span<const MutableBuffer>(&buffer, 1),
                                                         nullptr, &from, ec);
-    if (!ec || ec == errc::handles_truncated)
+    if (!ec || detail::is_receive_truncation(ec))
         assign_sender(from, sender, ec);
     return result;
 }
@@ -211,7 +211,7 @@ ReceiveResult LocalDatagram::receive_from(MutableBuffer buffer, LocalSocketName&
     posix::SocketAddress from;
     const ReceiveResult result = posix::receive_message(impl_.get(), boundaries, std::span<const MutableBuffer>(&buffer, 1),
                                                         &handles, &from, ec);
-    if (!ec || ec == errc::handles_truncated)
+    if (!ec || detail::is_receive_truncation(ec))
         assign_sender(from, sender, ec);
     return result;
 }
@@ -220,7 +220,7 @@ ReceiveResult LocalDatagram::receive_from(MutableBuffer buffer, LocalSocketName&
                                           ReceiveFlags flags, std::error_code& ec) noexcept {
     posix::SocketAddress from;
     const ReceiveResult result = posix::receive_message(impl_.get(), boundaries, buffer, control, flags, &from, ec);
-    if (!ec || ec == errc::control_truncated)
+    if (!ec || detail::is_receive_truncation(ec))
         assign_sender(from, sender, ec);
     return result;
 }
@@ -250,7 +250,7 @@ ReceiveResult LocalDatagram::receive(MutableBuffer buffer, ancillary::Received& 
 }
 
 std::size_t LocalDatagram::next_message_size(std::error_code& ec) noexcept {
-    return posix::next_message_size(impl_.get(), ec);
+    return posix::next_message_size(impl_.get(), boundaries, ec);
 }
 
 std::size_t LocalDatagram::max_handles_per_receive() const noexcept {

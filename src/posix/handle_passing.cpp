@@ -65,6 +65,11 @@ std::size_t LocalStream::receive(MutableBuffer buffer, std::vector<OwnedHandle>&
 
 ReceiveResult LocalStream::receive(MutableBuffer buffer, ancillary::Received& control, ReceiveFlags flags,
                                    std::error_code& ec) noexcept {
+    detail::clear(ec);
+    if (buffer.size() == 0 && posix::is_open(impl_.get())) {
+        control.clear(); // as after any receive: what an earlier one left is closed
+        return {};        // recvmsg would take the control data with no byte and say 0: end of stream
+    }
     return posix::receive_message(impl_.get(), boundaries, buffer, control, flags, nullptr, ec);
 }
 

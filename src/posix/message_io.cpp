@@ -76,6 +76,70 @@ int receive_flags(Boundaries kind, ReceiveFlags flags) noexcept {
     return result;
 }
 
+// Whether SO_PASSCRED is on (false where the platform lacks it, or on error).
+bool passcred_on(int fd) noexcept {
+#if defined(SO_PASSCRED)
+    int on = 0;
+    std::error_code ignored;
+    return get_socket_option(fd, SOL_SOCKET, SO_PASSCRED, on, ignored) && on != 0;
+#else
+    (void)fd;
+    return false;
+#endif
+}
+
+// What heads a seqpacket socket's receive queue, looked at without taking
+// anything and without waiting.
+enum class QueueHead { nothing /* empty, peer still there */, message, end };
+
+// Peeks at the head with SO_PASSCRED on: Linux attaches SCM_CREDENTIALS to
+// every message received while it is on (an empty one too, whenever it was
+// sent) and none to the end of the stream, which is what tells a 0-byte
+// message from the end. The option is switched on only for this peek, and
+// only if it was off. Descriptors the peek installs are closed.
+QueueHead peek_queue_head(int fd, bool already_on) noexcept {
+#if defined(SO_PASSCRED)
+    const int on = 1, off = 0;
+    const bool toggled = !already_on && ::setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof on) == 0;
+#else
+    (void)already_on;
+#endif
+    ControlBuffer control;
+    msghdr probe{};
+    probe.msg_control = control.bytes;
+    probe.msg_controllen = receive_control_space(1);
+    const ssize_t n = receive_message(fd, probe, MSG_PEEK | MSG_DONTWAIT | MSG_TRUNC);
+    const int error = errno;
+#if defined(SO_PASSCRED)
+    if (toggled)
+        ::setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &off, sizeof off);
+#endif
+    if (n < 0)
+        return error == EAGAIN || error == EWOULDBLOCK ? QueueHead::nothing : QueueHead::end;
+    const ArrivedDescriptors peeked(probe); // closes what the peek installed
+    if (n > 0 || probe.msg_controllen != 0 || (probe.msg_flags & MSG_CTRUNC) != 0)
+        return QueueHead::message;
+    return QueueHead::end;
+}
+
+// A seqpacket recvmsg returned 0: the end of the stream, or an empty message
+// from a foreign peer (localsock never sends one; Python's send(b"") does).
+// The end carries no control data and sets no flag; a message may. With
+// nothing to tell them apart in the result, the queue does: the end leaves
+// it empty for good (a peer that shut down sends nothing more), so anything
+// still queued, or a peer still connected, means a message was taken. Only
+// a message with neither data nor control data that was the peer's last
+// before it closed reads as the end — the receiver loses no data or handle;
+// with set_receive_credentials(true) even that one is told apart.
+// Out of line: only this rare path pays.
+[[gnu::noinline]] bool zero_is_end_of_stream(int fd, const msghdr& message) noexcept {
+    if (message.msg_controllen != 0 || (message.msg_flags & (MSG_CTRUNC | MSG_TRUNC)) != 0)
+        return false;
+    if (passcred_on(fd))
+        return true; // a message would have come with credentials
+    return peek_queue_head(fd, false) == QueueHead::end;
+}
+
 // The recvmsg itself; the sender's address goes straight into *from.
 [[gnu::always_inline]] inline ReceiveResult receive_prepared(SocketCore* core, Boundaries kind, msghdr& message, std::size_t capacity,
                                int flags, SocketAddress* from, std::error_code& ec) noexcept {
@@ -86,6 +150,12 @@ int receive_flags(Boundaries kind, ReceiveFlags flags) noexcept {
     const std::size_t n = transfer(core, ec, [&](int fd) { return receive_message(fd, message, flags); });
     if (ec)
         return {};
+    if (n == 0 && kind == Boundaries::seqpacket && !zero_is_end_of_stream(core->fd(), message))
+        [[unlikely]] {
+        const ArrivedDescriptors refused(message); // an empty message's handles are closed
+        ec = errc::empty_message;
+        return {};
+    }
     if (from != nullptr)
         from->length = message.msg_namelen;
     ReceiveResult result;
@@ -93,6 +163,17 @@ int receive_flags(Boundaries kind, ReceiveFlags flags) noexcept {
     result.message_size = n;
     result.data_truncated = kind != Boundaries::stream && (message.msg_flags & MSG_TRUNC) != 0;
     return result;
+}
+
+// Why a receive's handles were closed. MSG_CTRUNC with room left in the
+// control buffer means the kernel could not install a descriptor: the
+// process is out of them (EMFILE/ENFILE), which a bigger buffer or a higher
+// max_handles_per_receive() would not cure. Only the truncation path asks.
+std::error_code truncation_error(const msghdr& message, const ArrivedDescriptors& arrived, std::size_t capacity,
+                                 errc otherwise) noexcept {
+    if ((message.msg_flags & MSG_CTRUNC) != 0 && arrived.stopped_with_room(capacity))
+        return errc::out_of_handles;
+    return otherwise;
 }
 
 } // namespace
@@ -171,7 +252,7 @@ ReceiveResult receive_message(SocketCore* core, Boundaries kind, std::span<const
     // does) and say so; the data stays delivered.
     if ((message.msg_flags & MSG_CTRUNC) != 0 || arrived.size() > limit) {
         result.control_truncated = true;
-        ec = errc::handles_truncated;
+        ec = truncation_error(message, arrived, receive_control_space(limit), errc::handles_truncated);
         return result;
     }
     if (received_descriptors_need_cloexec && !arrived.make_cloexec(ec))
@@ -203,18 +284,30 @@ ReceiveResult receive_message(SocketCore* core, Boundaries kind, MutableBuffer b
     detail::AncillaryAccess::set_received(control, message.msg_controllen, truncated, owned);
     if (truncated) {
         result.control_truncated = true;
-        ec = errc::control_truncated;
+        ec = truncation_error(message, arrived, ancillary::capacity, errc::control_truncated);
     }
     return result;
 }
 
-std::size_t next_message_size(SocketCore* core, std::error_code& ec) noexcept {
+std::size_t next_message_size(SocketCore* core, Boundaries kind, std::error_code& ec) noexcept {
     detail::clear(ec);
 #if defined(__linux__)
-    char probe;
-    return transfer(core, ec, [&](int fd) { return receive_bytes(fd, &probe, 1, MSG_PEEK | MSG_TRUNC); });
+    for (;;) {
+        char probe;
+        const std::size_t size =
+            transfer(core, ec, [&](int fd) { return receive_bytes(fd, &probe, 1, MSG_PEEK | MSG_TRUNC); });
+        if (ec || size != 0 || kind != Boundaries::seqpacket)
+            return size;
+        // 0: the end, or an empty message at the head (see zero_is_end_of_stream).
+        switch (peek_queue_head(core->fd(), passcred_on(core->fd()))) {
+        case QueueHead::end: return 0;
+        case QueueHead::message: ec = errc::empty_message; return 0;
+        case QueueHead::nothing: break; // another thread took it: wait for the next
+        }
+    }
 #else
     (void)core;
+    (void)kind;
     ec = std::make_error_code(std::errc::not_supported);
     return 0;
 #endif

@@ -17,7 +17,8 @@ namespace localsock::posix {
 
 // What kind of socket a message goes through: message sockets (seqpacket,
 // datagram) keep boundaries and can report a message's full size; a
-// seqpacket message must not be empty (a 0-byte receive means end).
+// seqpacket message must not be empty (a 0-byte receive means end; an empty
+// message a foreign peer sends anyway is reported as errc::empty_message).
 enum class Boundaries { stream, datagram, seqpacket };
 
 // Where a message goes: nullptr for a connected socket.
@@ -48,7 +49,8 @@ ReceiveResult receive_message(SocketCore* core, Boundaries kind, MutableBuffer b
                               ReceiveFlags flags, SocketAddress* from, std::error_code& ec) noexcept;
 
 // The size of the next message (MSG_PEEK | MSG_TRUNC), waiting for one;
-// Linux only (not_supported elsewhere).
-std::size_t next_message_size(SocketCore* core, std::error_code& ec) noexcept;
+// Linux only (not_supported elsewhere). A seqpacket socket's 0 is the end of
+// the stream; an empty message there is errc::empty_message.
+std::size_t next_message_size(SocketCore* core, Boundaries kind, std::error_code& ec) noexcept;
 
 } // namespace localsock::posix

@@ -87,7 +87,7 @@ ReceiveResult LocalSeqpacket::receive(MutableBuffer buffer, ancillary::Received&
 }
 
 std::size_t LocalSeqpacket::next_message_size(std::error_code& ec) noexcept {
-    return posix::next_message_size(impl_.get(), ec);
+    return posix::next_message_size(impl_.get(), boundaries, ec);
 }
 
 std::size_t LocalSeqpacket::max_handles_per_receive() const noexcept {

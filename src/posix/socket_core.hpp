@@ -6,6 +6,7 @@
 
 #include "descriptor.hpp"
 
+#include <localsock/error.hpp>
 #include <localsock/name.hpp>
 #include <localsock/stream.hpp>
 
@@ -29,10 +30,15 @@ struct SocketCore {
 
     // errno of a failed read or write, as the portable condition: EAGAIN is
     // "would block" in non-blocking mode and the expiry of SO_RCVTIMEO /
-    // SO_SNDTIMEO otherwise.
+    // SO_SNDTIMEO otherwise. Linux's ETOOMANYREFS ("Too many references:
+    // cannot splice") gets a message that says what happened.
     std::error_code io_error(int error) const noexcept {
         if (error == EAGAIN || error == EWOULDBLOCK)
             return std::make_error_code(nonblocking ? std::errc::operation_would_block : std::errc::timed_out);
+#if defined(ETOOMANYREFS)
+        if (error == ETOOMANYREFS)
+            return errc::too_many_handles_in_flight;
+#endif
         return {error, std::system_category()};
     }
 

@@ -34,8 +34,11 @@ void Received::clear() noexcept {
     size_ = 0;
     truncated_ = false;
     handles_taken_ = false;
+    pidfd_taken_ = false;
 }
 std::size_t Received::handle_count() const noexcept { return 0; }
+BorrowedHandle Received::pidfd() const noexcept { return {}; }
+OwnedHandle Received::take_pidfd() noexcept { return {}; }
 bool Received::take_handles(std::vector<OwnedHandle>&, std::error_code& ec) noexcept {
     ec.clear(); // nothing to take
     return true;
