@@ -5,7 +5,7 @@
 // By hand, from the repository root:
 //   clang++ -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -Iinclude -Isrc \
 //       tests/fuzz/fuzz_frame.cpp src/wire/frame.cpp -o fuzz_frame
-//   ./fuzz_frame -max_total_time=300 tests/fuzz/corpus/frame   # add a scratch dir first to keep new inputs
+//   ./fuzz_frame -max_total_time=300 tests/fuzz/corpus/fuzz_frame   # add a scratch dir first to keep new inputs
 //
 // Beyond crashes it checks handle accounting against an independent model of
 // docs/wire-format.md: a frame the codec accepts is exactly one the rules
