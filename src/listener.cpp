@@ -24,6 +24,8 @@ LocalStream LocalListener::accept() {
     return or_throw(*this, "accept", [&](std::error_code& ec) { return accept(ec); });
 }
 
+void LocalListener::close() { detail::close_or_throw(*this); }
+
 void LocalListener::set_nonblocking(bool nonblocking) {
     or_throw(*this, "set non-blocking", [&](std::error_code& ec) { set_nonblocking(nonblocking, ec); });
 }

@@ -60,7 +60,7 @@ bool address_parts(std::span<const ConstBuffer> parts, Destination to, iovec (&i
         ec = errc::handles_need_data;
         return 0;
     }
-    return transfer(core, ec, [&](int fd) { return send_message(fd, message); });
+    return transfer(core, Wait::send, ec, [&](int fd) { return send_message(fd, message); });
 }
 
 // recvmsg flags beyond the discipline's: MSG_TRUNC makes Linux return a
@@ -83,7 +83,7 @@ int receive_flags(Boundaries kind, ReceiveFlags flags) noexcept {
         message.msg_name = &from->storage;
         message.msg_namelen = sizeof from->storage;
     }
-    const std::size_t n = transfer(core, ec, [&](int fd) { return receive_message(fd, message, flags); });
+    const std::size_t n = transfer(core, Wait::receive, ec, [&](int fd) { return receive_message(fd, message, flags); });
     if (ec)
         return {};
     if (from != nullptr)
@@ -104,7 +104,7 @@ std::size_t send_message(SocketCore* core, Boundaries kind, std::span<const Cons
     // The common message — one buffer, no handles, connected — is a plain
     // send(), as hand-written code would make it (cheaper than sendmsg).
     if (parts.size() == 1 && handles.empty() && to == nullptr && (kind != Boundaries::seqpacket || parts[0].size() != 0))
-        return transfer(core, ec, [&](int fd) { return send_bytes(fd, parts[0].data(), parts[0].size()); });
+        return transfer(core, Wait::send, ec, [&](int fd) { return send_bytes(fd, parts[0].data(), parts[0].size()); });
     msghdr message{};
     iovec iov[max_iovecs];
     std::size_t total = 0;
@@ -212,7 +212,7 @@ std::size_t next_message_size(SocketCore* core, std::error_code& ec) noexcept {
     detail::clear(ec);
 #if defined(__linux__)
     char probe;
-    return transfer(core, ec, [&](int fd) { return receive_bytes(fd, &probe, 1, MSG_PEEK | MSG_TRUNC); });
+    return transfer(core, Wait::receive, ec, [&](int fd) { return receive_bytes(fd, &probe, 1, MSG_PEEK | MSG_TRUNC); });
 #else
     (void)core;
     ec = std::make_error_code(std::errc::not_supported);

@@ -42,6 +42,8 @@ void LocalListener::set_nonblocking(bool nonblocking, std::error_code& ec) noexc
     win32::set_listener_nonblocking(impl_.get(), nonblocking, ec);
 }
 
+void LocalListener::close(std::error_code& ec) noexcept { win32::close_listener(impl_, ec); }
+
 native_handle_type LocalListener::native_handle() const noexcept { return win32::listener_handle(impl_.get()); }
 
 OwnedHandle LocalListener::release() noexcept { return win32::release_listener(impl_); }

@@ -19,6 +19,7 @@ bool bind_listening(ListeningPipe& listener, PipeType type, const LocalSocketNam
     }
     listener.nonblocking = options.nonblocking;
     listener.handle_passing = options.handle_passing;
+    listener.nonblocking_accepted = options.nonblocking_accepted;
     return listener.pool.open(name, options, type, ec);
 }
 

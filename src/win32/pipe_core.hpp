@@ -35,6 +35,16 @@ struct PipeCore {
     Overlapped read_io;
     Overlapped write_io;
     OwnedHandle peer_process; // PROCESS_DUP_HANDLE, opened at the first send of handles
+    // Set by close(): where the final CloseHandle's error goes. It is made by
+    // ~PipeCore, after the derived Impl has finished with the pipe (a stream
+    // reads out the handles of unread frames) and before the pipe member
+    // would close it silently.
+    std::error_code* close_error = nullptr;
+
+    PipeCore() = default;
+    PipeCore(const PipeCore&) = delete;
+    PipeCore& operator=(const PipeCore&) = delete;
+    ~PipeCore();
 
     // A non-blocking write stays in flight until the next write collects it:
     // a pipe write may complete asynchronously even when there is room, and
@@ -130,6 +140,20 @@ std::pair<std::unique_ptr<Impl>, std::unique_ptr<Impl>> make_connection_pair(Pip
     if (ec)
         return {};
     return {std::move(first), std::move(second)};
+}
+
+// close() of LocalStream and LocalSeqpacket: destroys the Impl as the
+// destructor would, reporting the error of the pipe's CloseHandle.
+template <class Impl>
+void close_connection(std::unique_ptr<Impl>& impl, std::error_code& ec) noexcept {
+    ec.clear();
+    if (!is_open(impl.get())) {
+        impl.reset();
+        ec = not_open();
+        return;
+    }
+    impl->close_error = &ec;
+    impl.reset();
 }
 
 // Gives up the pipe; a write still in flight is cancelled first.

@@ -42,6 +42,8 @@ void LocalSeqpacketListener::set_nonblocking(bool nonblocking, std::error_code& 
     win32::set_listener_nonblocking(impl_.get(), nonblocking, ec);
 }
 
+void LocalSeqpacketListener::close(std::error_code& ec) noexcept { win32::close_listener(impl_, ec); }
+
 native_handle_type LocalSeqpacketListener::native_handle() const noexcept {
     return win32::listener_handle(impl_.get());
 }
