@@ -123,6 +123,10 @@ LocalSeqpacket LocalSeqpacketListener::accept() {
 }
 void LocalSeqpacketListener::close() { detail::close_or_throw(*this); }
 
+void LocalSeqpacketListener::set_accept_timeout(std::chrono::milliseconds timeout) {
+    or_throw(*this, "set accept timeout", [&](std::error_code& ec) { set_accept_timeout(timeout, ec); });
+}
+
 void LocalSeqpacketListener::set_nonblocking(bool nonblocking) {
     or_throw(*this, "set non-blocking", [&](std::error_code& ec) { set_nonblocking(nonblocking, ec); });
 }

@@ -74,6 +74,28 @@ TEST_CASE("listener: non-blocking accept, and incoming() drains what is waiting"
     CHECK(drained == 2);
 }
 
+TEST_CASE("listener: an accept timeout expires with timed_out, and accepting works after it") {
+    const testing::HandleLeakCheck leaks;
+    const LocalSocketName name = testing::unique_namespaced_name("accept-timeout");
+    LocalListener listener = LocalListener::bind(name);
+    listener.set_accept_timeout(std::chrono::milliseconds(60));
+    std::error_code ec;
+    const auto start = std::chrono::steady_clock::now();
+    CHECK_FALSE(listener.accept(ec).is_open());
+    CHECK(ec == std::errc::timed_out);
+    CHECK(std::chrono::steady_clock::now() - start >= std::chrono::milliseconds(50));
+    CHECK_THROWS_AS(listener.set_accept_timeout(std::chrono::milliseconds(-1)), std::system_error);
+    LocalStream client = LocalStream::connect(name);
+    LocalStream server = listener.accept(); // a waiting client is taken at once
+    CHECK(server.is_open());
+    listener.set_accept_timeout(std::chrono::milliseconds(0)); // forever again
+
+    LocalSeqpacketListener seq = LocalSeqpacketListener::bind(testing::unique_namespaced_name("accept-timeout-seq"));
+    seq.set_accept_timeout(std::chrono::milliseconds(30));
+    CHECK_FALSE(seq.accept(ec).is_open());
+    CHECK(ec == std::errc::timed_out);
+}
+
 TEST_CASE("listener: nonblocking_accepted hands out connections that are non-blocking from the start") {
     const testing::HandleLeakCheck leaks;
     std::array<char, 8> data{};
@@ -84,6 +106,7 @@ TEST_CASE("listener: nonblocking_accepted hands out connections that are non-blo
         LocalListener listener = LocalListener::bind(name, {.nonblocking_accepted = true});
         LocalStream client = LocalStream::connect(name);
         LocalStream server = listener.accept(); // the listener itself still waits
+        server.set_read_timeout(std::chrono::seconds(2)); // were it blocking: timed_out, not a hang
         server.read_some(buffer(data), ec);
         CHECK(ec == std::errc::operation_would_block);
         server.receive(buffer(data), handles, ec);
@@ -106,6 +129,7 @@ TEST_CASE("listener: nonblocking_accepted hands out connections that are non-blo
         LocalSeqpacketListener listener = LocalSeqpacketListener::bind(name, {.nonblocking_accepted = true});
         LocalSeqpacket client = LocalSeqpacket::connect(name);
         LocalSeqpacket server = listener.accept();
+        server.set_read_timeout(std::chrono::seconds(2));
         (void)server.receive(buffer(data), handles, ec);
         CHECK(ec == std::errc::operation_would_block);
     }

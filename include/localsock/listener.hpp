@@ -6,6 +6,7 @@
 #include <localsock/name.hpp>
 #include <localsock/stream.hpp>
 
+#include <chrono>
 #include <filesystem>
 #include <iterator>
 #include <memory>
@@ -74,6 +75,11 @@ public:
 
     void set_nonblocking(bool nonblocking);
     void set_nonblocking(bool nonblocking, std::error_code& ec) noexcept;
+    // A blocking accept() that waits longer than this fails with
+    // std::errc::timed_out; signals do not stretch it. Zero means wait
+    // forever (the default).
+    void set_accept_timeout(std::chrono::milliseconds timeout);
+    void set_accept_timeout(std::chrono::milliseconds timeout, std::error_code& ec) noexcept;
 
     // Ends the listener now, as destruction would: removes the socket file it
     // created (if the path still refers to that file), closes the socket and

@@ -68,15 +68,15 @@ bool open_socket_pair(int type, OwnedHandle& first, OwnedHandle& second, std::er
     return true;
 }
 
-OwnedHandle accept_connection(int listener, bool nonblocking, std::error_code& ec) noexcept {
+OwnedHandle accept_connection(int listener, bool nonblocking, bool timed, std::error_code& ec) noexcept {
     int fd;
     do {
 #if defined(SOCK_CLOEXEC)
         const int flags = SOCK_CLOEXEC | (nonblocking ? SOCK_NONBLOCK : 0);
-        fd = call_within_timeout(listener, Wait::receive, false,
+        fd = call_within_timeout(listener, Wait::receive, timed,
                                  [&] { return ::accept4(listener, nullptr, nullptr, flags); });
 #else
-        fd = call_within_timeout(listener, Wait::receive, false, [&] { return ::accept(listener, nullptr, nullptr); });
+        fd = call_within_timeout(listener, Wait::receive, timed, [&] { return ::accept(listener, nullptr, nullptr); });
 #endif
         // A client that gave up while queued is not the server's error.
     } while (fd < 0 && errno == ECONNABORTED);

@@ -41,7 +41,8 @@ bool open_socket_pair(int type, OwnedHandle& first, OwnedHandle& second, std::er
 // The next pending connection, close-on-exec, SIGPIPE-free; blocking, or
 // non-blocking from the start if `nonblocking` (accept4 SOCK_NONBLOCK: no
 // extra system call). A signal does not stretch the listener's SO_RCVTIMEO.
-OwnedHandle accept_connection(int listener, bool nonblocking, std::error_code& ec) noexcept;
+// `timed`: an accept timeout was set through localsock (deadline.hpp).
+OwnedHandle accept_connection(int listener, bool nonblocking, bool timed, std::error_code& ec) noexcept;
 
 // Makes an adopted descriptor follow the discipline (close-on-exec, no SIGPIPE).
 bool adopt_descriptor(int fd, std::error_code& ec) noexcept;

@@ -113,7 +113,7 @@ OwnedHandle accept_next(ListeningSocket* l, std::error_code& ec) noexcept {
         ec = not_open();
         return {};
     }
-    return accept_connection(l->socket.get(), l->nonblocking_accepted, ec);
+    return accept_connection(l->socket.get(), l->nonblocking_accepted, l->accept_timed, ec);
 }
 
 void set_listener_nonblocking(ListeningSocket* l, bool nonblocking, std::error_code& ec) noexcept {
@@ -122,6 +122,14 @@ void set_listener_nonblocking(ListeningSocket* l, bool nonblocking, std::error_c
         ec = not_open();
     else
         set_nonblocking(l->socket.get(), nonblocking, ec);
+}
+
+void set_accept_timeout(ListeningSocket* l, std::chrono::milliseconds timeout, std::error_code& ec) noexcept {
+    ec.clear();
+    if (l == nullptr || !l->socket.valid())
+        ec = not_open();
+    else if (set_timeout_option(l->socket.get(), Wait::receive, timeout, ec))
+        l->accept_timed = timeout.count() != 0;
 }
 
 OwnedHandle release_listening(ListeningSocket* l) noexcept {

@@ -162,6 +162,10 @@ LocalSeqpacket LocalSeqpacketListener::accept(std::error_code& ec) noexcept {
         posix::make_socket<LocalSeqpacket::Impl>(std::move(client), impl_->name, impl_->handle_passing, ec));
 }
 
+void LocalSeqpacketListener::set_accept_timeout(std::chrono::milliseconds timeout, std::error_code& ec) noexcept {
+    posix::set_accept_timeout(impl_.get(), timeout, ec);
+}
+
 void LocalSeqpacketListener::set_nonblocking(bool nonblocking, std::error_code& ec) noexcept {
     posix::set_listener_nonblocking(impl_.get(), nonblocking, ec);
 }

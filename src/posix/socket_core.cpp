@@ -72,24 +72,27 @@ OwnedHandle connect_to(int type, const LocalSocketName& name, std::error_code& e
     return socket;
 }
 
-void set_timeout(SocketCore* core, Wait wait, std::chrono::milliseconds timeout, std::error_code& ec) noexcept {
-    ec.clear();
-    if (!is_open(core)) {
-        ec = not_open();
-        return;
-    }
+bool set_timeout_option(int fd, Wait wait, std::chrono::milliseconds timeout, std::error_code& ec) noexcept {
     if (timeout.count() < 0) {
         ec = std::make_error_code(std::errc::invalid_argument);
-        return;
+        return false;
     }
     timeval tv{};
     tv.tv_sec = static_cast<time_t>(timeout.count() / 1000);
     tv.tv_usec = static_cast<suseconds_t>((timeout.count() % 1000) * 1000);
-    if (::setsockopt(core->fd(), SOL_SOCKET, timeout_option(wait), &tv, sizeof tv) != 0) {
+    if (::setsockopt(fd, SOL_SOCKET, timeout_option(wait), &tv, sizeof tv) != 0) {
         ec = last_error();
-        return;
+        return false;
     }
-    (wait == Wait::receive ? core->read_timed : core->write_timed) = timeout.count() != 0;
+    return true;
+}
+
+void set_timeout(SocketCore* core, Wait wait, std::chrono::milliseconds timeout, std::error_code& ec) noexcept {
+    ec.clear();
+    if (!is_open(core))
+        ec = not_open();
+    else if (set_timeout_option(core->fd(), wait, timeout, ec))
+        (wait == Wait::receive ? core->read_timed : core->write_timed) = timeout.count() != 0;
 }
 
 void set_nonblocking(SocketCore* core, bool nonblocking, std::error_code& ec) noexcept {

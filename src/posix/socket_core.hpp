@@ -73,6 +73,8 @@ template <class Call>
 
 // The shared controls; each checks that the socket is open.
 void set_timeout(SocketCore* core, Wait wait, std::chrono::milliseconds timeout, std::error_code& ec) noexcept;
+// The same on any socket (listeners too): negative is invalid_argument, 0 forever.
+bool set_timeout_option(int fd, Wait wait, std::chrono::milliseconds timeout, std::error_code& ec) noexcept;
 void set_nonblocking(SocketCore* core, bool nonblocking, std::error_code& ec) noexcept;
 void set_handle_limit(SocketCore* core, std::size_t limit, std::error_code& ec) noexcept;
 void shutdown(SocketCore* core, Shutdown how, std::error_code& ec) noexcept;

@@ -38,6 +38,10 @@ LocalStream LocalListener::accept(std::error_code& ec) noexcept {
     return LocalStream(win32::accept_connection<LocalStream::Impl>(impl_.get(), ec));
 }
 
+void LocalListener::set_accept_timeout(std::chrono::milliseconds timeout, std::error_code& ec) noexcept {
+    win32::set_accept_timeout(impl_.get(), timeout, ec);
+}
+
 void LocalListener::set_nonblocking(bool nonblocking, std::error_code& ec) noexcept {
     win32::set_listener_nonblocking(impl_.get(), nonblocking, ec);
 }

@@ -9,6 +9,7 @@
 
 #include <localsock/listener.hpp>
 
+#include <chrono>
 #include <memory>
 #include <new>
 #include <system_error>
@@ -21,6 +22,7 @@ struct ListeningPipe {
     bool nonblocking = false;
     bool handle_passing = true;
     bool nonblocking_accepted = false; // accepted connections start non-blocking
+    DWORD accept_timeout = INFINITE;
 };
 
 bool bind_listening(ListeningPipe& listener, PipeType type, const LocalSocketName& name,
@@ -56,6 +58,7 @@ std::unique_ptr<Connection> accept_connection(ListeningPipe* listener, std::erro
 }
 
 void set_listener_nonblocking(ListeningPipe* listener, bool nonblocking, std::error_code& ec) noexcept;
+void set_accept_timeout(ListeningPipe* listener, std::chrono::milliseconds timeout, std::error_code& ec) noexcept;
 
 inline native_handle_type listener_handle(const ListeningPipe* listener) noexcept {
     return listener != nullptr ? listener->pool.native_handle() : invalid_native_handle;

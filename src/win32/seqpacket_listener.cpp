@@ -38,6 +38,10 @@ LocalSeqpacket LocalSeqpacketListener::accept(std::error_code& ec) noexcept {
     return LocalSeqpacket(win32::accept_connection<LocalSeqpacket::Impl>(impl_.get(), ec));
 }
 
+void LocalSeqpacketListener::set_accept_timeout(std::chrono::milliseconds timeout, std::error_code& ec) noexcept {
+    win32::set_accept_timeout(impl_.get(), timeout, ec);
+}
+
 void LocalSeqpacketListener::set_nonblocking(bool nonblocking, std::error_code& ec) noexcept {
     win32::set_listener_nonblocking(impl_.get(), nonblocking, ec);
 }

@@ -72,7 +72,7 @@ constexpr auto slack = 150ms;
 // Runs `call` under a storm every `period` and checks that it failed with
 // timed_out within the timeout and the slack, having been interrupted.
 template <class Call>
-void expect_deadline(std::chrono::milliseconds period, Call call) {
+void expect_deadline(std::chrono::milliseconds period, Call call, std::chrono::milliseconds slack = ::slack) {
     std::error_code ec;
     Clock::duration took{};
     {
@@ -130,6 +130,20 @@ TEST_CASE("signals: a read timeout is a deadline however many signals arrive") {
     CHECK(a.read_some(buffer(data)) == 1);
 }
 
+TEST_CASE("signals: a late signal does not add to a timeout set through localsock") {
+    // One signal at 150 ms into a 200 ms timeout: the deadline counts from
+    // the start of the call, not from the interruption (which would end it
+    // at 350 ms).
+    const testing::HandleLeakCheck leaks;
+    auto [a, b] = LocalStream::pair();
+    a.set_read_timeout(timeout);
+    std::array<char, 16> data{};
+    expect_deadline(150ms, [&](std::error_code& ec) { a.read_some(buffer(data), ec); }, 80ms);
+    LocalListener listener = LocalListener::bind(testing::unique_namespaced_name("late-signal"));
+    listener.set_accept_timeout(timeout);
+    expect_deadline(150ms, [&](std::error_code& ec) { listener.accept(ec); }, 80ms);
+}
+
 TEST_CASE("signals: a write timeout is a deadline however many signals arrive") {
     const testing::HandleLeakCheck leaks;
     auto [a, b] = LocalStream::pair();
@@ -154,13 +168,22 @@ TEST_CASE("signals: seqpacket and datagram receive timeouts are deadlines too") 
     expect_deadline(40ms, [&](std::error_code& ec) { (void)c.receive(buffer(data), handles, ec); });
 }
 
-TEST_CASE("signals: an accept timeout (SO_RCVTIMEO) is a deadline and reads timed_out") {
+TEST_CASE("signals: an accept timeout is a deadline however many signals arrive") {
     const testing::HandleLeakCheck leaks;
     LocalListener listener = LocalListener::bind(testing::unique_namespaced_name("storm-accept"));
-    set_socket_timeout(listener.native_handle(), SO_RCVTIMEO, timeout);
-    // Counted from the first interruption (the timeout was set behind
-    // localsock's back): signals every 20 ms keep that close to the start.
-    expect_deadline(20ms, [&](std::error_code& ec) { listener.accept(ec); });
+    listener.set_accept_timeout(timeout);
+    for (const auto period : {10ms, 100ms})
+        expect_deadline(period, [&](std::error_code& ec) { listener.accept(ec); });
+
+    LocalSeqpacketListener seq = LocalSeqpacketListener::bind(testing::unique_namespaced_name("storm-accept-seq"));
+    seq.set_accept_timeout(timeout);
+    expect_deadline(30ms, [&](std::error_code& ec) { seq.accept(ec); });
+
+    // SO_RCVTIMEO set behind localsock's back is honoured too, counted from
+    // the first interruption: signals every 20 ms keep that near the start.
+    LocalListener other = LocalListener::bind(testing::unique_namespaced_name("storm-accept-raw"));
+    set_socket_timeout(other.native_handle(), SO_RCVTIMEO, timeout);
+    expect_deadline(20ms, [&](std::error_code& ec) { other.accept(ec); });
 }
 
 TEST_CASE("signals: connect interrupted while the backlog is full really connects") {

@@ -106,6 +106,7 @@ TEST_CASE("nonblocking: nonblocking_accepted hands out non-blocking sockets from
         LocalStream server = listener.accept(); // the listener itself still blocks
         CHECK_FALSE(has_o_nonblock(listener.native_handle()));
         CHECK(has_o_nonblock(server.native_handle()));
+        server.set_read_timeout(2s); // were it blocking: timed_out, not a hang
         CHECK((::fcntl(server.native_handle(), F_GETFD) & FD_CLOEXEC) != 0); // and still close-on-exec
         server.read_some(buffer(data), ec);
         CHECK(ec == std::errc::operation_would_block);
@@ -118,6 +119,7 @@ TEST_CASE("nonblocking: nonblocking_accepted hands out non-blocking sockets from
         LocalSeqpacket client = LocalSeqpacket::connect(name);
         LocalSeqpacket server = listener.accept();
         CHECK(has_o_nonblock(server.native_handle()));
+        server.set_read_timeout(2s);
         (void)server.receive(buffer(data), handles, ec);
         CHECK(ec == std::errc::operation_would_block);
     }
