@@ -7,6 +7,7 @@
 #include <localsock/localsock.hpp>
 
 #include <array>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -67,6 +68,30 @@ TEST_CASE("close: a listener closes at once and refuses new clients") {
     // The name is free again.
     LocalListener again = LocalListener::bind(name);
     CHECK(again.is_open());
+}
+
+TEST_CASE("close: a listener or datagram socket bound to a socket file removes the file") {
+    if (!LocalSocketName::supports(LocalSocketName::Kind::filesystem))
+        return; // Windows: pipes have no files
+    const testing::HandleLeakCheck leaks;
+    const testing::TempDir dir;
+    const auto path = dir / "closed.sock";
+    LocalListener listener = LocalListener::bind(LocalSocketName::filesystem(path));
+    REQUIRE(std::filesystem::exists(std::filesystem::symlink_status(path)));
+    listener.close();
+    CHECK_FALSE(std::filesystem::exists(std::filesystem::symlink_status(path)));
+
+    LocalSeqpacketListener seq = LocalSeqpacketListener::bind(LocalSocketName::filesystem(path));
+    REQUIRE(std::filesystem::exists(std::filesystem::symlink_status(path)));
+    std::error_code ec;
+    seq.close(ec);
+    CHECK_FALSE(ec);
+    CHECK_FALSE(std::filesystem::exists(std::filesystem::symlink_status(path)));
+
+    LocalDatagram datagram = LocalDatagram::bind(LocalSocketName::filesystem(path));
+    REQUIRE(std::filesystem::exists(std::filesystem::symlink_status(path)));
+    datagram.close();
+    CHECK_FALSE(std::filesystem::exists(std::filesystem::symlink_status(path)));
 }
 
 TEST_CASE("close: seqpacket connections and listeners") {
