@@ -138,10 +138,10 @@ TEST_CASE("signals: a late signal does not add to a timeout set through localsoc
     auto [a, b] = LocalStream::pair();
     a.set_read_timeout(timeout);
     std::array<char, 16> data{};
-    expect_deadline(150ms, [&](std::error_code& ec) { a.read_some(buffer(data), ec); }, 80ms);
+    expect_deadline(150ms, [&](std::error_code& ec) { a.read_some(buffer(data), ec); }, 100ms);
     LocalListener listener = LocalListener::bind(testing::unique_namespaced_name("late-signal"));
     listener.set_accept_timeout(timeout);
-    expect_deadline(150ms, [&](std::error_code& ec) { listener.accept(ec); }, 80ms);
+    expect_deadline(150ms, [&](std::error_code& ec) { listener.accept(ec); }, 100ms);
 }
 
 TEST_CASE("signals: a write timeout is a deadline however many signals arrive") {
