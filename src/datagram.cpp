@@ -131,6 +131,8 @@ void LocalDatagram::set_read_timeout(std::chrono::milliseconds timeout) {
 void LocalDatagram::set_write_timeout(std::chrono::milliseconds timeout) {
     or_throw(*this, "set write timeout", [&](std::error_code& ec) { set_write_timeout(timeout, ec); });
 }
+void LocalDatagram::close() { detail::close_or_throw(*this); }
+
 void LocalDatagram::set_nonblocking(bool nonblocking) {
     or_throw(*this, "set non-blocking", [&](std::error_code& ec) { set_nonblocking(nonblocking, ec); });
 }

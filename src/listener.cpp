@@ -24,6 +24,12 @@ LocalStream LocalListener::accept() {
     return or_throw(*this, "accept", [&](std::error_code& ec) { return accept(ec); });
 }
 
+void LocalListener::close() { detail::close_or_throw(*this); }
+
+void LocalListener::set_accept_timeout(std::chrono::milliseconds timeout) {
+    or_throw(*this, "set accept timeout", [&](std::error_code& ec) { set_accept_timeout(timeout, ec); });
+}
+
 void LocalListener::set_nonblocking(bool nonblocking) {
     or_throw(*this, "set non-blocking", [&](std::error_code& ec) { set_nonblocking(nonblocking, ec); });
 }

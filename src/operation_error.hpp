@@ -77,6 +77,16 @@ const LocalSocketName& name_of(const Socket& socket) noexcept {
         return socket.local_name();
 }
 
+// The throwing close() of every class: the name is copied first, since a
+// closed socket has none left to put in the message.
+template <class Socket>
+void close_or_throw(Socket& socket) {
+    const LocalSocketName name = name_of(socket);
+    std::error_code ec = no_error();
+    socket.close(ec);
+    throw_if_error(ec, "close", name);
+}
+
 // The throwing form of an operation: runs call(ec) and throws on error,
 // naming the operation and the socket. The success path costs one branch;
 // the socket's name is looked up only to build the message of an error.

@@ -91,6 +91,8 @@ void LocalSeqpacket::set_read_timeout(std::chrono::milliseconds timeout) {
 void LocalSeqpacket::set_write_timeout(std::chrono::milliseconds timeout) {
     or_throw(*this, "set write timeout", [&](std::error_code& ec) { set_write_timeout(timeout, ec); });
 }
+void LocalSeqpacket::close() { detail::close_or_throw(*this); }
+
 void LocalSeqpacket::set_nonblocking(bool nonblocking) {
     or_throw(*this, "set non-blocking", [&](std::error_code& ec) { set_nonblocking(nonblocking, ec); });
 }
@@ -119,6 +121,12 @@ LocalSeqpacketListener LocalSeqpacketListener::adopt(OwnedHandle handle) {
 LocalSeqpacket LocalSeqpacketListener::accept() {
     return or_throw(*this, "accept", [&](std::error_code& ec) { return accept(ec); });
 }
+void LocalSeqpacketListener::close() { detail::close_or_throw(*this); }
+
+void LocalSeqpacketListener::set_accept_timeout(std::chrono::milliseconds timeout) {
+    or_throw(*this, "set accept timeout", [&](std::error_code& ec) { set_accept_timeout(timeout, ec); });
+}
+
 void LocalSeqpacketListener::set_nonblocking(bool nonblocking) {
     or_throw(*this, "set non-blocking", [&](std::error_code& ec) { set_nonblocking(nonblocking, ec); });
 }

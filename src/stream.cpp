@@ -244,6 +244,8 @@ void LocalStream::set_read_timeout(std::chrono::milliseconds timeout) {
 void LocalStream::set_write_timeout(std::chrono::milliseconds timeout) {
     or_throw(*this, "set write timeout", [&](std::error_code& ec) { set_write_timeout(timeout, ec); });
 }
+void LocalStream::close() { detail::close_or_throw(*this); }
+
 void LocalStream::set_nonblocking(bool nonblocking) {
     or_throw(*this, "set non-blocking", [&](std::error_code& ec) { set_nonblocking(nonblocking, ec); });
 }

@@ -6,7 +6,10 @@
 
 #include <localsock/localsock.hpp>
 
+#include <array>
+#include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace localsock;
@@ -69,6 +72,67 @@ TEST_CASE("listener: non-blocking accept, and incoming() drains what is waiting"
         ++drained;
     }
     CHECK(drained == 2);
+}
+
+TEST_CASE("listener: an accept timeout expires with timed_out, and accepting works after it") {
+    const testing::HandleLeakCheck leaks;
+    const LocalSocketName name = testing::unique_namespaced_name("accept-timeout");
+    LocalListener listener = LocalListener::bind(name);
+    listener.set_accept_timeout(std::chrono::milliseconds(60));
+    std::error_code ec;
+    const auto start = std::chrono::steady_clock::now();
+    CHECK_FALSE(listener.accept(ec).is_open());
+    CHECK(ec == std::errc::timed_out);
+    CHECK(std::chrono::steady_clock::now() - start >= std::chrono::milliseconds(50));
+    CHECK_THROWS_AS(listener.set_accept_timeout(std::chrono::milliseconds(-1)), std::system_error);
+    LocalStream client = LocalStream::connect(name);
+    LocalStream server = listener.accept(); // a waiting client is taken at once
+    CHECK(server.is_open());
+    listener.set_accept_timeout(std::chrono::milliseconds(0)); // forever again
+
+    LocalSeqpacketListener seq = LocalSeqpacketListener::bind(testing::unique_namespaced_name("accept-timeout-seq"));
+    seq.set_accept_timeout(std::chrono::milliseconds(30));
+    CHECK_FALSE(seq.accept(ec).is_open());
+    CHECK(ec == std::errc::timed_out);
+}
+
+TEST_CASE("listener: nonblocking_accepted hands out connections that are non-blocking from the start") {
+    const testing::HandleLeakCheck leaks;
+    std::array<char, 8> data{};
+    std::vector<OwnedHandle> handles;
+    std::error_code ec;
+    {
+        const LocalSocketName name = testing::unique_namespaced_name("nb-accepted");
+        LocalListener listener = LocalListener::bind(name, {.nonblocking_accepted = true});
+        LocalStream client = LocalStream::connect(name);
+        LocalStream server = listener.accept(); // the listener itself still waits
+        server.set_read_timeout(std::chrono::seconds(2)); // were it blocking: timed_out, not a hang
+        server.read_some(buffer(data), ec);
+        CHECK(ec == std::errc::operation_would_block);
+        server.receive(buffer(data), handles, ec);
+        CHECK(ec == std::errc::operation_would_block);
+        client.write_all("x");
+        for (int i = 0; i < 1000 && server.read_some(buffer(data), ec) == 0; ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        CHECK_FALSE(ec);
+        CHECK(data[0] == 'x');
+        // The default stays blocking, also from a non-blocking listener.
+        LocalListener plain = LocalListener::bind(testing::unique_namespaced_name("nb-plain"), {.nonblocking = true});
+        LocalStream client2 = LocalStream::connect(plain.local_name());
+        LocalStream server2 = plain.accept();
+        server2.set_read_timeout(std::chrono::milliseconds(20));
+        server2.read_some(buffer(data), ec);
+        CHECK(ec == std::errc::timed_out);
+    }
+    {
+        const LocalSocketName name = testing::unique_namespaced_name("nb-accepted-seq");
+        LocalSeqpacketListener listener = LocalSeqpacketListener::bind(name, {.nonblocking_accepted = true});
+        LocalSeqpacket client = LocalSeqpacket::connect(name);
+        LocalSeqpacket server = listener.accept();
+        server.set_read_timeout(std::chrono::seconds(2));
+        (void)server.receive(buffer(data), handles, ec);
+        CHECK(ec == std::errc::operation_would_block);
+    }
 }
 
 TEST_CASE("listener: every handle localsock creates or receives is non-inheritable") {

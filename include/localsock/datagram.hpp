@@ -35,6 +35,12 @@ struct DatagramOptions {
 // per sender; a full receiver makes senders wait (or would_block). Datagram
 // sockets have no end of stream: a receive of bytes == 0 is an empty
 // datagram (which any sender may send).
+//
+// Threads: one thread reading (receive, receive_from, next_message_size) and
+// one thread writing (send, send_to) at the same time is fine. Concurrent
+// readers, or concurrent writers, must serialise: localsock takes no lock.
+// Everything else (settings, connect, close, release, moving, destruction)
+// needs the object to itself. Different objects are independent.
 class LOCALSOCK_API LocalDatagram {
 public:
     // Bound to a name others can send to. A filesystem-bound socket removes
@@ -144,6 +150,15 @@ public:
     // platform has it, SO_TIMESTAMP otherwise): ancillary::Received::timestamp().
     void set_receive_timestamps(bool enabled);
     void set_receive_timestamps(bool enabled, std::error_code& ec) noexcept;
+
+    // Ends the socket now, as destruction would (removing a socket file it
+    // created), and reports what closing reported (an error is reported, the
+    // socket is closed all the same; a close interrupted by a signal is not
+    // retried: the descriptor is gone).
+    // Afterwards is_open() is false and every call fails with
+    // std::errc::bad_file_descriptor, a second close() too.
+    void close();
+    void close(std::error_code& ec) noexcept;
 
     native_handle_type native_handle() const noexcept;
     // Gives up the socket (a socket file it created then stays).

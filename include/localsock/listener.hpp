@@ -6,6 +6,7 @@
 #include <localsock/name.hpp>
 #include <localsock/stream.hpp>
 
+#include <chrono>
 #include <filesystem>
 #include <iterator>
 #include <memory>
@@ -20,6 +21,10 @@ struct ListenerOptions {
     int backlog = 128;
     // accept() fails with std::errc::operation_would_block instead of waiting.
     bool nonblocking = false;
+    // Accepted connections start in non-blocking mode, as if set_nonblocking
+    // (true) had been called on each, without the extra system call (POSIX:
+    // accept4 with SOCK_NONBLOCK). For event-loop servers.
+    bool nonblocking_accepted = false;
     // Filesystem names: the socket file's permissions, in force from the
     // moment the file appears (never wider than asked). Unset: the umask decides.
     std::optional<std::filesystem::perms> mode = std::nullopt;
@@ -41,6 +46,9 @@ struct ListenerOptions {
     PushedHandles pushed_handles = PushedHandles::accept_if_verified;
 };
 
+// Threads: accept() (and incoming()) in one thread at a time; clients may
+// connect from any thread or process meanwhile. Every other call (settings,
+// close, release, moving, destruction) needs the object to itself.
 class LOCALSOCK_API LocalListener {
 public:
     static LocalListener bind(const LocalSocketName& name, const ListenerOptions& options = {});
@@ -73,6 +81,18 @@ public:
 
     void set_nonblocking(bool nonblocking);
     void set_nonblocking(bool nonblocking, std::error_code& ec) noexcept;
+    // A blocking accept() that waits longer than this fails with
+    // std::errc::timed_out; signals do not stretch it. Zero means wait
+    // forever (the default).
+    void set_accept_timeout(std::chrono::milliseconds timeout);
+    void set_accept_timeout(std::chrono::milliseconds timeout, std::error_code& ec) noexcept;
+
+    // Ends the listener now, as destruction would: removes the socket file it
+    // created (if the path still refers to that file), closes the socket and
+    // reports what closing reported. Afterwards is_open() is false and every
+    // call fails with std::errc::bad_file_descriptor, a second close() too.
+    void close();
+    void close(std::error_code& ec) noexcept;
 
     native_handle_type native_handle() const noexcept;
     // Gives up the socket (the socket file then stays when it is closed).

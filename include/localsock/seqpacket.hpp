@@ -33,6 +33,13 @@ namespace localsock {
 // message that was the peer's last before it closed, with nothing queued
 // behind it, reads as the end (nothing is lost but the empty message);
 // with set_receive_credentials(true) even that one is told apart.
+//
+// Threads: one thread reading (receive, next_message_size) and one thread
+// writing (send, shutdown(Shutdown::write)) at the same time is fine.
+// Concurrent readers, or concurrent writers, must serialise: localsock takes
+// no lock. Everything else
+// (settings, shutdown of the read side, close, release, moving, destruction)
+// needs the object to itself. Different objects are independent.
 class LOCALSOCK_API LocalSeqpacket {
 public:
     static LocalSeqpacket connect(const LocalSocketName& name, const ConnectOptions& options = {});
@@ -126,6 +133,14 @@ public:
     OwnedHandle peer_process() const;
     OwnedHandle peer_process(std::error_code& ec) const noexcept;
 
+    // Ends the socket now, as destruction would, and reports what closing
+    // reported (an error is reported, the socket is closed all the same; a
+    // close interrupted by a signal is not retried: the descriptor is gone).
+    // Afterwards is_open() is false and every call fails with
+    // std::errc::bad_file_descriptor, a second close() too.
+    void close();
+    void close(std::error_code& ec) noexcept;
+
     native_handle_type native_handle() const noexcept;
     OwnedHandle release() noexcept;
 
@@ -138,6 +153,8 @@ private:
 };
 
 // A server for LocalSeqpacket connections; options as for LocalListener.
+// Threads: accept() in one thread at a time (clients may connect from any
+// thread meanwhile); every other call needs the object to itself.
 class LOCALSOCK_API LocalSeqpacketListener {
 public:
     static LocalSeqpacketListener bind(const LocalSocketName& name, const ListenerOptions& options = {});
@@ -164,6 +181,18 @@ public:
 
     void set_nonblocking(bool nonblocking);
     void set_nonblocking(bool nonblocking, std::error_code& ec) noexcept;
+    // A blocking accept() that waits longer than this fails with
+    // std::errc::timed_out; signals do not stretch it. Zero means wait
+    // forever (the default).
+    void set_accept_timeout(std::chrono::milliseconds timeout);
+    void set_accept_timeout(std::chrono::milliseconds timeout, std::error_code& ec) noexcept;
+
+    // Ends the listener now, as destruction would: removes the socket file it
+    // created (if the path still refers to that file), closes the socket and
+    // reports what closing reported. Afterwards is_open() is false and every
+    // call fails with std::errc::bad_file_descriptor, a second close() too.
+    void close();
+    void close(std::error_code& ec) noexcept;
 
     native_handle_type native_handle() const noexcept;
     OwnedHandle release() noexcept;

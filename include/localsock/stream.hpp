@@ -79,13 +79,22 @@ struct ConnectOptions {
     // plain byte-mode pipe that talks to any named-pipe peer.
     bool handle_passing = true;
     // Windows: how long to wait for a free pipe instance while the server is
-    // busy (ERROR_PIPE_BUSY). POSIX connects without waiting.
+    // busy (ERROR_PIPE_BUSY). POSIX: a connect waits while the server's
+    // backlog is full; a signal does not end that wait early.
     std::chrono::milliseconds busy_timeout = std::chrono::seconds(5);
     // Windows: how this end sends handles, and whether it accepts pushed ones.
     HandleTransfer handle_transfer = HandleTransfer::automatic;
     PushedHandles pushed_handles = PushedHandles::accept_if_verified;
 };
 
+// Threads: one thread reading (read_some, read_exact, receive) and one thread
+// writing (write_some, write_all, send, shutdown(Shutdown::write)) at the
+// same time is fine. Concurrent readers, or concurrent writers, must
+// serialise: localsock takes no lock, and two writers would interleave their
+// bytes (on Windows, break the framing of a stream that passes handles).
+// Everything else (settings, shutdown of the read side, close, release,
+// moving, destruction) needs the object to itself. Different objects are
+// independent.
 class LOCALSOCK_API LocalStream {
 public:
     static LocalStream connect(const LocalSocketName& name, const ConnectOptions& options = {});
@@ -214,6 +223,14 @@ public:
     // non-inheritable like everything localsock hands out.
     OwnedHandle peer_process() const;
     OwnedHandle peer_process(std::error_code& ec) const noexcept;
+
+    // Ends the socket now, as destruction would, and reports what closing
+    // reported (an error is reported, the socket is closed all the same; a
+    // close interrupted by a signal is not retried: the descriptor is gone).
+    // Afterwards is_open() is false and every call fails with
+    // std::errc::bad_file_descriptor, a second close() too.
+    void close();
+    void close(std::error_code& ec) noexcept;
 
     native_handle_type native_handle() const noexcept;
     // Gives up the socket; the stream is closed afterwards. On Windows the

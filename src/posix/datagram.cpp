@@ -37,7 +37,7 @@ std::unique_ptr<LocalDatagram::Impl> open_datagram(const DatagramOptions& option
     OwnedHandle socket = posix::open_socket(SOCK_DGRAM, ec);
     if (ec)
         return nullptr;
-    return posix::make_socket<LocalDatagram::Impl>(std::move(socket), {}, options.handle_passing, false, ec);
+    return posix::make_socket<LocalDatagram::Impl>(std::move(socket), {}, options.handle_passing, ec);
 }
 
 // The address of a named destination, or an error for an empty name.
@@ -138,7 +138,7 @@ LocalDatagram LocalDatagram::adopt(OwnedHandle handle, std::error_code& ec) noex
     }
     if (!posix::adopt_descriptor(fd, ec))
         return {};
-    auto impl = posix::make_socket<Impl>(std::move(handle), {}, true, posix::is_nonblocking(fd), ec);
+    auto impl = posix::make_socket<Impl>(std::move(handle), {}, true, ec);
     if (!impl)
         return {};
     posix::SocketAddress bound;
@@ -260,10 +260,10 @@ void LocalDatagram::set_max_handles_per_receive(std::size_t limit, std::error_co
     posix::set_handle_limit(impl_.get(), limit, ec);
 }
 void LocalDatagram::set_read_timeout(std::chrono::milliseconds timeout, std::error_code& ec) noexcept {
-    posix::set_timeout(impl_.get(), SO_RCVTIMEO, timeout, ec);
+    posix::set_timeout(impl_.get(), posix::Wait::receive, timeout, ec);
 }
 void LocalDatagram::set_write_timeout(std::chrono::milliseconds timeout, std::error_code& ec) noexcept {
-    posix::set_timeout(impl_.get(), SO_SNDTIMEO, timeout, ec);
+    posix::set_timeout(impl_.get(), posix::Wait::send, timeout, ec);
 }
 void LocalDatagram::set_nonblocking(bool nonblocking, std::error_code& ec) noexcept {
     posix::set_nonblocking(impl_.get(), nonblocking, ec);
@@ -278,6 +278,8 @@ void LocalDatagram::set_receive_timestamps(bool enabled, std::error_code& ec) no
     posix::set_flag_option(impl_.get(), SOL_SOCKET, SO_TIMESTAMP, enabled, ec);
 #endif
 }
+
+void LocalDatagram::close(std::error_code& ec) noexcept { posix::close_socket(impl_, ec); }
 
 native_handle_type LocalDatagram::native_handle() const noexcept {
     return impl_ ? impl_->fd() : invalid_native_handle;

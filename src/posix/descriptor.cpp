@@ -1,4 +1,5 @@
 #include "descriptor.hpp"
+#include "deadline.hpp"
 
 #include <fcntl.h>
 #include <sys/socket.h>
@@ -67,21 +68,37 @@ bool open_socket_pair(int type, OwnedHandle& first, OwnedHandle& second, std::er
     return true;
 }
 
-OwnedHandle accept_connection(int listener, std::error_code& ec) noexcept {
+OwnedHandle accept_connection(int listener, bool nonblocking, bool timed, std::error_code& ec) noexcept {
     int fd;
     do {
 #if defined(SOCK_CLOEXEC)
-        fd = retry_on_eintr([&] { return ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC); });
+        const int flags = SOCK_CLOEXEC | (nonblocking ? SOCK_NONBLOCK : 0);
+        fd = call_within_timeout(listener, Wait::receive, timed,
+                                 [&] { return ::accept4(listener, nullptr, nullptr, flags); });
 #else
-        fd = retry_on_eintr([&] { return ::accept(listener, nullptr, nullptr); });
+        fd = call_within_timeout(listener, Wait::receive, timed, [&] { return ::accept(listener, nullptr, nullptr); });
 #endif
         // A client that gave up while queued is not the server's error.
     } while (fd < 0 && errno == ECONNABORTED);
-    return finish_new_socket(fd, ec);
+    if (fd < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        ec = would_block_or_timed_out(listener);
+        return {};
+    }
+    OwnedHandle client = finish_new_socket(fd, ec);
+#if !defined(SOCK_CLOEXEC)
+    if (client && nonblocking && !set_nonblocking(client.get(), true, ec))
+        client.reset();
+#endif
+    return client;
 }
 
 bool adopt_descriptor(int fd, std::error_code& ec) noexcept {
     return set_cloexec(fd, ec) && suppress_sigpipe(fd, ec);
+}
+
+void close_descriptor(OwnedHandle& handle, std::error_code& ec) noexcept {
+    if (::close(handle.release()) != 0 && errno != EINTR)
+        ec = last_error();
 }
 
 bool set_cloexec(int fd, std::error_code& ec) noexcept {
@@ -110,6 +127,10 @@ bool set_nonblocking(int fd, bool nonblocking, std::error_code& ec) noexcept {
 bool is_nonblocking(int fd) noexcept {
     const int flags = ::fcntl(fd, F_GETFL);
     return flags >= 0 && (flags & O_NONBLOCK) != 0;
+}
+
+std::error_code would_block_or_timed_out(int fd) noexcept {
+    return std::make_error_code(is_nonblocking(fd) ? std::errc::operation_would_block : std::errc::timed_out);
 }
 
 } // namespace localsock::posix

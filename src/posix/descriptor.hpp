@@ -5,7 +5,9 @@
 //  - no write raises SIGPIPE (MSG_NOSIGNAL per call, SO_NOSIGPIPE per socket
 //    where the flag is missing) and the process's SIGPIPE disposition is never
 //    touched,
-//  - EINTR is retried (except by close, which must not be retried).
+//  - EINTR is retried (except by close, which must not be retried); a call
+//    that waits under a socket timeout is retried within what is left of it
+//    (deadline.hpp), so the per-message calls below leave EINTR to their caller.
 #pragma once
 
 #include <localsock/handle.hpp>
@@ -36,8 +38,11 @@ auto retry_on_eintr(Call call) noexcept {
 OwnedHandle open_socket(int type, std::error_code& ec) noexcept;
 // A connected AF_UNIX pair of `type`, both ends like open_socket's.
 bool open_socket_pair(int type, OwnedHandle& first, OwnedHandle& second, std::error_code& ec) noexcept;
-// The next pending connection, close-on-exec, SIGPIPE-free, blocking.
-OwnedHandle accept_connection(int listener, std::error_code& ec) noexcept;
+// The next pending connection, close-on-exec, SIGPIPE-free; blocking, or
+// non-blocking from the start if `nonblocking` (accept4 SOCK_NONBLOCK: no
+// extra system call). A signal does not stretch the listener's SO_RCVTIMEO.
+// `timed`: an accept timeout was set through localsock (deadline.hpp).
+OwnedHandle accept_connection(int listener, bool nonblocking, bool timed, std::error_code& ec) noexcept;
 
 // Makes an adopted descriptor follow the discipline (close-on-exec, no SIGPIPE).
 bool adopt_descriptor(int fd, std::error_code& ec) noexcept;
@@ -58,19 +63,20 @@ inline constexpr int cloexec_receive_flag = 0;
 #endif
 inline constexpr bool received_descriptors_need_cloexec = cloexec_receive_flag == 0;
 
-// The per-message calls, inline: they are on every read and write.
+// The per-message calls, inline: they are on every read and write. They do
+// not retry EINTR: transfer() (socket_core.hpp) does, within the timeout.
 // `flags` adds MSG_PEEK, MSG_TRUNC... to what the discipline sets.
 inline ssize_t receive_message(int fd, msghdr& message, int flags = 0) noexcept {
-    return retry_on_eintr([&] { return ::recvmsg(fd, &message, cloexec_receive_flag | flags); });
+    return ::recvmsg(fd, &message, cloexec_receive_flag | flags);
 }
 inline ssize_t send_message(int fd, const msghdr& message) noexcept { // sendmsg, no SIGPIPE
-    return retry_on_eintr([&] { return ::sendmsg(fd, &message, no_sigpipe_flag); });
+    return ::sendmsg(fd, &message, no_sigpipe_flag);
 }
 inline ssize_t send_bytes(int fd, const void* data, std::size_t size) noexcept { // send, no SIGPIPE
-    return retry_on_eintr([&] { return ::send(fd, data, size, no_sigpipe_flag); });
+    return ::send(fd, data, size, no_sigpipe_flag);
 }
 inline ssize_t receive_bytes(int fd, void* data, std::size_t size, int flags = 0) noexcept { // recv
-    return retry_on_eintr([&] { return ::recv(fd, data, size, flags); });
+    return ::recv(fd, data, size, flags);
 }
 
 // At most this many buffers go to one readv/sendmsg/recvmsg.
@@ -97,8 +103,19 @@ bool get_socket_option(int fd, int level, int option, T& value, std::error_code&
     return true;
 }
 
+// Closes `handle` now and reports close(2)'s error, except EINTR: the
+// descriptor is gone then too (Linux), and retrying could close a reused one.
+void close_descriptor(OwnedHandle& handle, std::error_code& ec) noexcept;
+
 bool set_cloexec(int fd, std::error_code& ec) noexcept;
 bool set_nonblocking(int fd, bool nonblocking, std::error_code& ec) noexcept;
 bool is_nonblocking(int fd) noexcept;
+
+// EAGAIN from a call on fd, as the portable condition. Decided by the
+// descriptor's real state at that moment (an event loop may have set
+// O_NONBLOCK on native_handle()), not by a remembered flag: would_block in
+// non-blocking mode, the expiry of SO_RCVTIMEO / SO_SNDTIMEO otherwise.
+// Only on the error path, so it costs the normal path nothing.
+std::error_code would_block_or_timed_out(int fd) noexcept;
 
 } // namespace localsock::posix

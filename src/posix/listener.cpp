@@ -1,5 +1,6 @@
 // LocalListener on POSIX: a listening AF_UNIX stream socket (listening_socket.cpp).
 #include "listening_socket.hpp"
+#include "socket_core.hpp"
 #include "stream_impl.hpp"
 
 #include <localsock/listener.hpp>
@@ -39,12 +40,18 @@ LocalStream LocalListener::accept(std::error_code& ec) noexcept {
     if (ec)
         return {};
     return LocalStream(
-        posix::make_socket<LocalStream::Impl>(std::move(client), impl_->name, impl_->handle_passing, false, ec));
+        posix::make_socket<LocalStream::Impl>(std::move(client), impl_->name, impl_->handle_passing, ec));
+}
+
+void LocalListener::set_accept_timeout(std::chrono::milliseconds timeout, std::error_code& ec) noexcept {
+    posix::set_accept_timeout(impl_.get(), timeout, ec);
 }
 
 void LocalListener::set_nonblocking(bool nonblocking, std::error_code& ec) noexcept {
     posix::set_listener_nonblocking(impl_.get(), nonblocking, ec);
 }
+
+void LocalListener::close(std::error_code& ec) noexcept { posix::close_socket(impl_, ec); }
 
 native_handle_type LocalListener::native_handle() const noexcept {
     return impl_ ? impl_->socket.get() : invalid_native_handle;

@@ -75,18 +75,14 @@ bool bind_listening(ListeningSocket& l, int type, const LocalSocketName& name, c
         return false;
     }
     l.handle_passing = options.handle_passing;
+    l.nonblocking_accepted = options.nonblocking_accepted;
     l.socket = open_socket(type, ec);
     if (ec)
         return false;
     const int fd = l.socket.get();
     if (!bind_to_name(fd, name, options.mode, options.reclaim_stale, options.backlog, l.own_file, ec))
         return false;
-    if (options.nonblocking) {
-        if (!set_nonblocking(fd, true, ec))
-            return false;
-        l.nonblocking = true;
-    }
-    return true;
+    return !options.nonblocking || set_nonblocking(fd, true, ec);
 }
 
 bool adopt_listening(ListeningSocket& l, int type, OwnedHandle handle, std::error_code& ec) noexcept {
@@ -112,7 +108,6 @@ bool adopt_listening(ListeningSocket& l, int type, OwnedHandle handle, std::erro
         return false;
     }
     l.socket = std::move(handle);
-    l.nonblocking = is_nonblocking(fd);
     return true;
 }
 
@@ -122,18 +117,23 @@ OwnedHandle accept_next(ListeningSocket* l, std::error_code& ec) noexcept {
         ec = not_open();
         return {};
     }
-    OwnedHandle client = accept_connection(l->socket.get(), ec);
-    if (ec == std::errc::resource_unavailable_try_again)
-        ec = std::make_error_code(std::errc::operation_would_block);
-    return client;
+    return accept_connection(l->socket.get(), l->nonblocking_accepted, l->accept_timed, ec);
 }
 
 void set_listener_nonblocking(ListeningSocket* l, bool nonblocking, std::error_code& ec) noexcept {
     ec.clear();
     if (l == nullptr || !l->socket.valid())
         ec = not_open();
-    else if (set_nonblocking(l->socket.get(), nonblocking, ec))
-        l->nonblocking = nonblocking;
+    else
+        set_nonblocking(l->socket.get(), nonblocking, ec);
+}
+
+void set_accept_timeout(ListeningSocket* l, std::chrono::milliseconds timeout, std::error_code& ec) noexcept {
+    ec.clear();
+    if (l == nullptr || !l->socket.valid())
+        ec = not_open();
+    else if (set_timeout_option(l->socket.get(), Wait::receive, timeout, ec))
+        l->accept_timed = timeout.count() != 0;
 }
 
 OwnedHandle release_listening(ListeningSocket* l) noexcept {

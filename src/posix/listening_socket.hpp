@@ -7,6 +7,7 @@
 
 #include <localsock/listener.hpp>
 
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <new>
@@ -28,8 +29,9 @@ struct ListeningSocket {
     LocalSocketName name;
     // The socket file this listener created; removed on close if still there.
     std::optional<FileIdentity> own_file;
-    bool nonblocking = false;
     bool handle_passing = true;
+    bool nonblocking_accepted = false; // accepted sockets start non-blocking
+    bool accept_timed = false;         // an accept timeout was set (deadline.hpp)
 
     ListeningSocket() = default;
     ListeningSocket(const ListeningSocket&) = delete;
@@ -68,9 +70,12 @@ std::unique_ptr<Impl> adopt_listener(int type, OwnedHandle handle, std::error_co
         impl.reset();
     return impl;
 }
-// The next connection (would_block on a non-blocking listener with none).
+// The next connection (would_block on a non-blocking listener with none,
+// timed_out when SO_RCVTIMEO on a blocking one expires).
 OwnedHandle accept_next(ListeningSocket* listener, std::error_code& ec) noexcept;
 void set_listener_nonblocking(ListeningSocket* listener, bool nonblocking, std::error_code& ec) noexcept;
+// SO_RCVTIMEO, which bounds accept().
+void set_accept_timeout(ListeningSocket* listener, std::chrono::milliseconds timeout, std::error_code& ec) noexcept;
 OwnedHandle release_listening(ListeningSocket* listener) noexcept;
 
 } // namespace localsock::posix

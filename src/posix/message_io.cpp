@@ -60,7 +60,7 @@ bool address_parts(std::span<const ConstBuffer> parts, Destination to, iovec (&i
         ec = errc::handles_need_data;
         return 0;
     }
-    return transfer(core, ec, [&](int fd) { return send_message(fd, message); });
+    return transfer(core, Wait::send, ec, [&](int fd) { return send_message(fd, message); });
 }
 
 // recvmsg flags beyond the discipline's: MSG_TRUNC makes Linux return a
@@ -147,7 +147,7 @@ QueueHead peek_queue_head(int fd, bool already_on) noexcept {
         message.msg_name = &from->storage;
         message.msg_namelen = sizeof from->storage;
     }
-    const std::size_t n = transfer(core, ec, [&](int fd) { return receive_message(fd, message, flags); });
+    const std::size_t n = transfer(core, Wait::receive, ec, [&](int fd) { return receive_message(fd, message, flags); });
     if (ec)
         return {};
     if (n == 0 && kind == Boundaries::seqpacket && !zero_is_end_of_stream(core->fd(), message))
@@ -185,7 +185,7 @@ std::size_t send_message(SocketCore* core, Boundaries kind, std::span<const Cons
     // The common message — one buffer, no handles, connected — is a plain
     // send(), as hand-written code would make it (cheaper than sendmsg).
     if (parts.size() == 1 && handles.empty() && to == nullptr && (kind != Boundaries::seqpacket || parts[0].size() != 0))
-        return transfer(core, ec, [&](int fd) { return send_bytes(fd, parts[0].data(), parts[0].size()); });
+        return transfer(core, Wait::send, ec, [&](int fd) { return send_bytes(fd, parts[0].data(), parts[0].size()); });
     msghdr message{};
     iovec iov[max_iovecs];
     std::size_t total = 0;
@@ -295,7 +295,7 @@ std::size_t next_message_size(SocketCore* core, Boundaries kind, std::error_code
     for (;;) {
         char probe;
         const std::size_t size =
-            transfer(core, ec, [&](int fd) { return receive_bytes(fd, &probe, 1, MSG_PEEK | MSG_TRUNC); });
+            transfer(core, Wait::receive, ec, [&](int fd) { return receive_bytes(fd, &probe, 1, MSG_PEEK | MSG_TRUNC); });
         if (ec || size != 0 || kind != Boundaries::seqpacket)
             return size;
         // 0: the end, or an empty message at the head (see zero_is_end_of_stream).

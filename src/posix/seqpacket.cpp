@@ -32,7 +32,7 @@ LocalSeqpacket LocalSeqpacket::connect(const LocalSocketName& name, const Connec
     OwnedHandle socket = posix::connect_to(SOCK_SEQPACKET, name, ec);
     if (ec)
         return {};
-    return LocalSeqpacket(posix::make_socket<Impl>(std::move(socket), name, options.handle_passing, false, ec));
+    return LocalSeqpacket(posix::make_socket<Impl>(std::move(socket), name, options.handle_passing, ec));
 }
 
 std::pair<LocalSeqpacket, LocalSeqpacket> LocalSeqpacket::pair(std::error_code& ec) noexcept {
@@ -52,7 +52,7 @@ LocalSeqpacket LocalSeqpacket::adopt(OwnedHandle handle, std::error_code& ec) no
     }
     if (!posix::adopt_descriptor(fd, ec))
         return {};
-    return LocalSeqpacket(posix::make_socket<Impl>(std::move(handle), {}, true, posix::is_nonblocking(fd), ec));
+    return LocalSeqpacket(posix::make_socket<Impl>(std::move(handle), {}, true, ec));
 }
 
 bool LocalSeqpacket::is_open() const noexcept { return posix::is_open(impl_.get()); }
@@ -98,10 +98,10 @@ void LocalSeqpacket::set_max_handles_per_receive(std::size_t limit, std::error_c
 }
 void LocalSeqpacket::shutdown(Shutdown how, std::error_code& ec) noexcept { posix::shutdown(impl_.get(), how, ec); }
 void LocalSeqpacket::set_read_timeout(std::chrono::milliseconds timeout, std::error_code& ec) noexcept {
-    posix::set_timeout(impl_.get(), SO_RCVTIMEO, timeout, ec);
+    posix::set_timeout(impl_.get(), posix::Wait::receive, timeout, ec);
 }
 void LocalSeqpacket::set_write_timeout(std::chrono::milliseconds timeout, std::error_code& ec) noexcept {
-    posix::set_timeout(impl_.get(), SO_SNDTIMEO, timeout, ec);
+    posix::set_timeout(impl_.get(), posix::Wait::send, timeout, ec);
 }
 void LocalSeqpacket::set_nonblocking(bool nonblocking, std::error_code& ec) noexcept {
     posix::set_nonblocking(impl_.get(), nonblocking, ec);
@@ -115,6 +115,8 @@ PeerCredentials LocalSeqpacket::peer_credentials(std::error_code& ec) const noex
 OwnedHandle LocalSeqpacket::peer_process(std::error_code& ec) const noexcept {
     return posix::peer_process(impl_.get(), ec);
 }
+
+void LocalSeqpacket::close(std::error_code& ec) noexcept { posix::close_socket(impl_, ec); }
 
 native_handle_type LocalSeqpacket::native_handle() const noexcept {
     return impl_ ? impl_->fd() : invalid_native_handle;
@@ -157,12 +159,18 @@ LocalSeqpacket LocalSeqpacketListener::accept(std::error_code& ec) noexcept {
     if (ec)
         return {};
     return LocalSeqpacket(
-        posix::make_socket<LocalSeqpacket::Impl>(std::move(client), impl_->name, impl_->handle_passing, false, ec));
+        posix::make_socket<LocalSeqpacket::Impl>(std::move(client), impl_->name, impl_->handle_passing, ec));
+}
+
+void LocalSeqpacketListener::set_accept_timeout(std::chrono::milliseconds timeout, std::error_code& ec) noexcept {
+    posix::set_accept_timeout(impl_.get(), timeout, ec);
 }
 
 void LocalSeqpacketListener::set_nonblocking(bool nonblocking, std::error_code& ec) noexcept {
     posix::set_listener_nonblocking(impl_.get(), nonblocking, ec);
 }
+
+void LocalSeqpacketListener::close(std::error_code& ec) noexcept { posix::close_socket(impl_, ec); }
 
 native_handle_type LocalSeqpacketListener::native_handle() const noexcept {
     return impl_ ? impl_->socket.get() : invalid_native_handle;

@@ -13,15 +13,9 @@
 namespace localsock::posix {
 namespace {
 
-// connect() interrupted by a signal keeps going in the kernel; retrying it
-// would fail with EALREADY. Wait for the outcome instead.
-bool connect_socket(int fd, const SocketAddress& address, std::error_code& ec) noexcept {
-    if (::connect(fd, address.get(), address.length) == 0)
-        return true;
-    if (errno != EINTR) {
-        ec = last_error();
-        return false;
-    }
+// Waits for a connect() that carries on in the kernel (EALREADY: BSD
+// kernels keep connecting after EINTR), then checks that it did connect.
+bool finish_connecting(int fd, std::error_code& ec) noexcept {
     pollfd waiting{fd, POLLOUT, 0};
     if (retry_on_eintr([&] { return ::poll(&waiting, 1, -1); }) < 0) {
         ec = last_error();
@@ -31,11 +25,38 @@ bool connect_socket(int fd, const SocketAddress& address, std::error_code& ec) n
     socklen_t length = sizeof error;
     if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) != 0)
         error = errno;
+    sockaddr_un peer{};
+    socklen_t peer_length = sizeof peer;
+    if (error == 0 && ::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &peer_length) != 0)
+        error = errno == ENOTCONN ? ECONNREFUSED : errno;
     if (error != 0) {
         ec = {error, std::system_category()};
         return false;
     }
     return true;
+}
+
+// A connect either connects or fails. Linux's AF_UNIX connect() interrupted
+// by a signal (waiting for room in a full backlog) has not connected and
+// does not carry on: polling for POLLOUT would return at once with SO_ERROR
+// 0 on a socket that is not connected. So the connect itself is made again
+// (within the socket's SO_SNDTIMEO, which bounds a wait for the backlog);
+// where the kernel does carry on, the retry says EISCONN (done) or EALREADY
+// (still going: wait for it).
+bool connect_socket(int fd, const SocketAddress& address, std::error_code& ec) noexcept {
+    const auto attempt = [&] {
+        const int result = ::connect(fd, address.get(), address.length);
+        return result != 0 && errno == EISCONN ? 0 : result;
+    };
+    int result = ::connect(fd, address.get(), address.length);
+    if (result != 0 && errno == EINTR)
+        result = retry_interrupted(fd, Wait::send, 0, attempt);
+    if (result == 0)
+        return true;
+    if (errno == EALREADY || errno == EINPROGRESS)
+        return finish_connecting(fd, ec);
+    ec = errno == EAGAIN ? would_block_or_timed_out(fd) : last_error();
+    return false;
 }
 
 } // namespace
@@ -51,29 +72,35 @@ OwnedHandle connect_to(int type, const LocalSocketName& name, std::error_code& e
     return socket;
 }
 
-void set_timeout(SocketCore* core, int option, std::chrono::milliseconds timeout, std::error_code& ec) noexcept {
-    ec.clear();
-    if (!is_open(core)) {
-        ec = not_open();
-        return;
-    }
+bool set_timeout_option(int fd, Wait wait, std::chrono::milliseconds timeout, std::error_code& ec) noexcept {
     if (timeout.count() < 0) {
         ec = std::make_error_code(std::errc::invalid_argument);
-        return;
+        return false;
     }
     timeval tv{};
     tv.tv_sec = static_cast<time_t>(timeout.count() / 1000);
     tv.tv_usec = static_cast<suseconds_t>((timeout.count() % 1000) * 1000);
-    if (::setsockopt(core->fd(), SOL_SOCKET, option, &tv, sizeof tv) != 0)
+    if (::setsockopt(fd, SOL_SOCKET, timeout_option(wait), &tv, sizeof tv) != 0) {
         ec = last_error();
+        return false;
+    }
+    return true;
+}
+
+void set_timeout(SocketCore* core, Wait wait, std::chrono::milliseconds timeout, std::error_code& ec) noexcept {
+    ec.clear();
+    if (!is_open(core))
+        ec = not_open();
+    else if (set_timeout_option(core->fd(), wait, timeout, ec))
+        (wait == Wait::receive ? core->read_timed : core->write_timed) = timeout.count() != 0;
 }
 
 void set_nonblocking(SocketCore* core, bool nonblocking, std::error_code& ec) noexcept {
     ec.clear();
     if (!is_open(core))
         ec = not_open();
-    else if (set_nonblocking(core->fd(), nonblocking, ec))
-        core->nonblocking = nonblocking;
+    else
+        set_nonblocking(core->fd(), nonblocking, ec);
 }
 
 void set_handle_limit(SocketCore* core, std::size_t limit, std::error_code& ec) noexcept {

@@ -29,7 +29,7 @@ LocalStream LocalStream::connect(const LocalSocketName& name, const ConnectOptio
     OwnedHandle socket = posix::connect_to(SOCK_STREAM, name, ec);
     if (ec)
         return {};
-    return LocalStream(posix::make_socket<Impl>(std::move(socket), name, options.handle_passing, false, ec));
+    return LocalStream(posix::make_socket<Impl>(std::move(socket), name, options.handle_passing, ec));
 }
 
 std::pair<LocalStream, LocalStream> LocalStream::pair(std::error_code& ec) noexcept {
@@ -50,14 +50,14 @@ LocalStream LocalStream::adopt(OwnedHandle handle, std::error_code& ec) noexcept
     }
     if (!posix::adopt_descriptor(fd, ec))
         return {};
-    return LocalStream(posix::make_socket<Impl>(std::move(handle), {}, true, posix::is_nonblocking(fd), ec));
+    return LocalStream(posix::make_socket<Impl>(std::move(handle), {}, true, ec));
 }
 
 std::size_t LocalStream::read_some(MutableBuffer buffer, std::error_code& ec) noexcept {
     detail::clear(ec);
     if (buffer.size() == 0 && posix::is_open(impl_.get()))
         return 0; // recv would say 0, which means end of stream
-    return posix::transfer(impl_.get(), ec,
+    return posix::transfer(impl_.get(), posix::Wait::receive, ec,
                            [&](int fd) { return posix::receive_bytes(fd, buffer.data(), buffer.size()); });
 }
 
@@ -69,12 +69,12 @@ std::size_t LocalStream::read_some(std::span<const MutableBuffer> buffers, std::
     message.msg_iovlen = posix::to_iovecs(buffers, iov);
     if (message.msg_iovlen == 0 && posix::is_open(impl_.get()))
         return 0; // recvmsg would say 0, which means end of stream
-    return posix::transfer(impl_.get(), ec, [&](int fd) { return posix::receive_message(fd, message); });
+    return posix::transfer(impl_.get(), posix::Wait::receive, ec, [&](int fd) { return posix::receive_message(fd, message); });
 }
 
 std::size_t LocalStream::write_some(ConstBuffer buffer, std::error_code& ec) noexcept {
     detail::clear(ec);
-    return posix::transfer(impl_.get(), ec,
+    return posix::transfer(impl_.get(), posix::Wait::send, ec,
                            [&](int fd) { return posix::send_bytes(fd, buffer.data(), buffer.size()); });
 }
 
@@ -84,17 +84,17 @@ std::size_t LocalStream::write_some(std::span<const ConstBuffer> buffers, std::e
     msghdr message{};
     message.msg_iov = iov;
     message.msg_iovlen = posix::to_iovecs(buffers, iov);
-    return posix::transfer(impl_.get(), ec, [&](int fd) { return posix::send_message(fd, message); });
+    return posix::transfer(impl_.get(), posix::Wait::send, ec, [&](int fd) { return posix::send_message(fd, message); });
 }
 
 void LocalStream::shutdown(Shutdown how, std::error_code& ec) noexcept { posix::shutdown(impl_.get(), how, ec); }
 
 void LocalStream::set_read_timeout(std::chrono::milliseconds timeout, std::error_code& ec) noexcept {
-    posix::set_timeout(impl_.get(), SO_RCVTIMEO, timeout, ec);
+    posix::set_timeout(impl_.get(), posix::Wait::receive, timeout, ec);
 }
 
 void LocalStream::set_write_timeout(std::chrono::milliseconds timeout, std::error_code& ec) noexcept {
-    posix::set_timeout(impl_.get(), SO_SNDTIMEO, timeout, ec);
+    posix::set_timeout(impl_.get(), posix::Wait::send, timeout, ec);
 }
 
 void LocalStream::set_nonblocking(bool nonblocking, std::error_code& ec) noexcept {
@@ -120,6 +120,8 @@ PeerCredentials LocalStream::peer_credentials(std::error_code& ec) const noexcep
 OwnedHandle LocalStream::peer_process(std::error_code& ec) const noexcept {
     return posix::peer_process(impl_.get(), ec);
 }
+
+void LocalStream::close(std::error_code& ec) noexcept { posix::close_socket(impl_, ec); }
 
 native_handle_type LocalStream::native_handle() const noexcept {
     return impl_ ? impl_->fd() : invalid_native_handle;

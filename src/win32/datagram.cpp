@@ -44,6 +44,7 @@ LocalDatagram LocalDatagram::adopt(OwnedHandle, std::error_code& ec) noexcept {
 }
 
 bool LocalDatagram::is_open() const noexcept { return false; }
+void LocalDatagram::close(std::error_code& ec) noexcept { ec = not_supported(); }
 const LocalSocketName& LocalDatagram::local_name() const noexcept { return no_name(); }
 const LocalSocketName& LocalDatagram::peer_name() const noexcept { return no_name(); }
 void LocalDatagram::connect(const LocalSocketName&, std::error_code& ec) noexcept { ec = not_supported(); }

@@ -25,8 +25,8 @@ bool peer_process_id(HANDLE pipe, bool is_server, ULONG& pid, std::error_code& e
     return known;
 }
 
-bool open_peer_for_duplication(PipeCore& core, std::error_code& ec) noexcept {
-    if (core.peer_process)
+bool open_peer_for_duplication(PipeCore& core, OwnedHandle& peer_process, std::error_code& ec) noexcept {
+    if (peer_process)
         return true;
     ULONG pid = 0;
     if (!peer_process_id(core.pipe.get(), core.is_server, pid, ec))
@@ -44,7 +44,7 @@ bool open_peer_for_duplication(PipeCore& core, std::error_code& ec) noexcept {
         ec = std::make_error_code(std::errc::broken_pipe);
         return false;
     }
-    core.peer_process = std::move(process);
+    peer_process = std::move(process);
     return true;
 }
 
@@ -53,12 +53,12 @@ wire::Table decide_send_table(PipeCore& core, std::error_code& ec) noexcept {
         switch (core.transfer) {
             case HandleTransfer::pull: core.send_table = wire::Table::sender; break;
             case HandleTransfer::push:
-                if (open_peer_for_duplication(core, ec))
+                if (open_peer_for_duplication(core, core.send_peer_process, ec))
                     core.send_table = wire::Table::receiver;
                 break;
             case HandleTransfer::automatic: {
                 std::error_code ignored; // a peer we cannot open takes the copies from us instead
-                core.send_table = open_peer_for_duplication(core, ignored) ? wire::Table::receiver : wire::Table::sender;
+                core.send_table = open_peer_for_duplication(core, core.send_peer_process, ignored) ? wire::Table::receiver : wire::Table::sender;
                 break;
             }
         }
@@ -80,8 +80,8 @@ void withdraw_copies(PipeCore& core, wire::Table table, const std::byte* encoded
     for (std::size_t i = 0; i < count; ++i) {
         if (table == wire::Table::sender) // our own copies
             ::CloseHandle(value_at(encoded, i));
-        else if (table == wire::Table::receiver && core.peer_process)
-            close_in(core.peer_process.get(), value_at(encoded, i));
+        else if (table == wire::Table::receiver && core.send_peer_process)
+            close_in(core.send_peer_process.get(), value_at(encoded, i));
     }
 }
 
@@ -96,14 +96,14 @@ std::error_code take_values(PipeCore& core, const wire::Header& header, const st
         return {};
     }
     std::error_code ec;
-    if (!open_peer_for_duplication(core, ec))
+    if (!open_peer_for_duplication(core, core.receive_peer_process, ec))
         return errc::handles_truncated; // they stay in the sender: its own to close
     // Each value is taken out of the sender (and closed there, whatever
     // happens), so the peer can only ever give what it holds itself.
     bool all = true;
     for (std::size_t i = 0; i < count; ++i) {
         HANDLE mine = nullptr;
-        if (::DuplicateHandle(core.peer_process.get(), value_at(encoded, i), ::GetCurrentProcess(), &mine, 0, FALSE,
+        if (::DuplicateHandle(core.receive_peer_process.get(), value_at(encoded, i), ::GetCurrentProcess(), &mine, 0, FALSE,
                               DUPLICATE_SAME_ACCESS | DUPLICATE_CLOSE_SOURCE))
             out[i].reset(mine);
         else
@@ -126,10 +126,10 @@ void discard_values(PipeCore& core, const wire::Header& header, const std::byte*
         return;
     }
     std::error_code ec;
-    if (!open_peer_for_duplication(core, ec))
+    if (!open_peer_for_duplication(core, core.receive_peer_process, ec))
         return;
     for (std::size_t i = 0; i < count; ++i)
-        close_in(core.peer_process.get(), value_at(encoded, i));
+        close_in(core.receive_peer_process.get(), value_at(encoded, i));
 }
 
 } // namespace localsock::win32

@@ -21,11 +21,12 @@ namespace localsock::win32 {
 // The process id of the other end of a pipe.
 bool peer_process_id(HANDLE pipe, bool is_server, ULONG& pid, std::error_code& ec) noexcept;
 
-// Opens the peer's process for DuplicateHandle (both directions), once: the
-// peer of a pipe does not change. Refused if that process has already ended
+// Opens the peer's process for DuplicateHandle into `peer_process` (the
+// connection's sending or receiving slot), once: the peer of a pipe does not
+// change. Refused if that process has already ended
 // or the pipe is no longer connected, so that a reused process id is not
 // taken for the peer.
-bool open_peer_for_duplication(PipeCore& core, std::error_code& ec) noexcept;
+bool open_peer_for_duplication(PipeCore& core, OwnedHandle& peer_process, std::error_code& ec) noexcept;
 
 // Lent or owned, a handle to send must be a real one: INVALID_HANDLE_VALUE
 // doubles as the current-process pseudo-handle, and NULL is none.
@@ -61,7 +62,7 @@ bool copy_for_peer(PipeCore& core, std::span<const Handle> handles, std::byte* e
     const wire::Table table = decide_send_table(core, ec);
     if (table == wire::Table::none)
         return false;
-    const HANDLE target = table == wire::Table::receiver ? core.peer_process.get() : ::GetCurrentProcess();
+    const HANDLE target = table == wire::Table::receiver ? core.send_peer_process.get() : ::GetCurrentProcess();
     for (std::size_t i = 0; i < handles.size(); ++i) {
         if (!copy_one(target, handles[i].get(), encoded + i * wire::value_size, ec)) {
             withdraw_copies(core, table, encoded, i);

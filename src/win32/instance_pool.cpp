@@ -107,7 +107,10 @@ bool InstancePool::open(const LocalSocketName& name, const ListenerOptions& opti
     return true;
 }
 
-OwnedHandle InstancePool::accept(bool nonblocking, std::error_code& ec) noexcept {
+OwnedHandle InstancePool::accept(bool nonblocking, DWORD timeout, std::error_code& ec) noexcept {
+    // A deadline, not a timeout per wait: a client that comes and goes must
+    // not restart it.
+    const ULONGLONG deadline = ::GetTickCount64() + timeout;
     // Top the pool up first (an earlier accept may have failed to).
     while (instances_.size() < waiting_)
         if (!add_instance(false, ec))
@@ -116,10 +119,14 @@ OwnedHandle InstancePool::accept(bool nonblocking, std::error_code& ec) noexcept
     for (;;) {
         for (std::size_t i = 0; i < instances_.size(); ++i)
             events[i] = instances_[i]->connect_io.get()->hEvent;
-        const DWORD woke = ::WaitForMultipleObjects(static_cast<DWORD>(instances_.size()), events, FALSE,
-                                                    nonblocking ? 0 : INFINITE);
-        if (woke == WAIT_TIMEOUT) {
-            ec = std::make_error_code(std::errc::operation_would_block); // the connects stay pending
+        DWORD wait = nonblocking ? 0 : timeout;
+        if (!nonblocking && timeout != INFINITE) {
+            const ULONGLONG now = ::GetTickCount64();
+            wait = now >= deadline ? 0 : static_cast<DWORD>(deadline - now);
+        }
+        const DWORD woke = ::WaitForMultipleObjects(static_cast<DWORD>(instances_.size()), events, FALSE, wait);
+        if (woke == WAIT_TIMEOUT) { // the connects stay pending
+            ec = std::make_error_code(nonblocking ? std::errc::operation_would_block : std::errc::timed_out);
             return {};
         }
         if (woke >= WAIT_OBJECT_0 + instances_.size()) {

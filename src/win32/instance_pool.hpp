@@ -30,10 +30,11 @@ public:
     bool open(const LocalSocketName& name, const ListenerOptions& options, PipeType type,
               std::error_code& ec) noexcept;
 
-    // The next connected instance (waiting for one unless `nonblocking`:
-    // then std::errc::operation_would_block and the connects stay pending).
-    // A fresh instance replaces it before this returns.
-    OwnedHandle accept(bool nonblocking, std::error_code& ec) noexcept;
+    // The next connected instance, waiting for one at most `timeout`
+    // milliseconds (INFINITE: forever; else timed_out) unless `nonblocking`
+    // (then std::errc::operation_would_block). Either way the connects stay
+    // pending. A fresh instance replaces it before this returns.
+    OwnedHandle accept(bool nonblocking, DWORD timeout, std::error_code& ec) noexcept;
 
     HANDLE native_handle() const noexcept;
     // Gives up the first instance; the others are closed.

@@ -38,9 +38,15 @@ LocalStream LocalListener::accept(std::error_code& ec) noexcept {
     return LocalStream(win32::accept_connection<LocalStream::Impl>(impl_.get(), ec));
 }
 
+void LocalListener::set_accept_timeout(std::chrono::milliseconds timeout, std::error_code& ec) noexcept {
+    win32::set_accept_timeout(impl_.get(), timeout, ec);
+}
+
 void LocalListener::set_nonblocking(bool nonblocking, std::error_code& ec) noexcept {
     win32::set_listener_nonblocking(impl_.get(), nonblocking, ec);
 }
+
+void LocalListener::close(std::error_code& ec) noexcept { win32::close_listener(impl_, ec); }
 
 native_handle_type LocalListener::native_handle() const noexcept { return win32::listener_handle(impl_.get()); }
 

@@ -19,6 +19,7 @@ bool bind_listening(ListeningPipe& listener, PipeType type, const LocalSocketNam
     }
     listener.nonblocking = options.nonblocking;
     listener.rules = handle_rules(options);
+    listener.nonblocking_accepted = options.nonblocking_accepted;
     return listener.pool.open(name, options, type, ec);
 }
 
@@ -28,7 +29,7 @@ OwnedHandle accept_next(ListeningPipe* listener, std::error_code& ec) noexcept {
         ec = not_open();
         return {};
     }
-    return listener->pool.accept(listener->nonblocking, ec);
+    return listener->pool.accept(listener->nonblocking, listener->accept_timeout, ec);
 }
 
 void set_listener_nonblocking(ListeningPipe* listener, bool nonblocking, std::error_code& ec) noexcept {
@@ -37,6 +38,16 @@ void set_listener_nonblocking(ListeningPipe* listener, bool nonblocking, std::er
         ec = not_open();
     else
         listener->nonblocking = nonblocking;
+}
+
+void set_accept_timeout(ListeningPipe* listener, std::chrono::milliseconds timeout, std::error_code& ec) noexcept {
+    ec.clear();
+    if (listener == nullptr)
+        ec = not_open();
+    else if (timeout.count() < 0)
+        ec = std::make_error_code(std::errc::invalid_argument);
+    else
+        listener->accept_timeout = to_timeout(timeout);
 }
 
 } // namespace localsock::win32

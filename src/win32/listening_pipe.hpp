@@ -9,6 +9,7 @@
 
 #include <localsock/listener.hpp>
 
+#include <chrono>
 #include <memory>
 #include <new>
 #include <system_error>
@@ -20,6 +21,8 @@ struct ListeningPipe {
     InstancePool pool;
     bool nonblocking = false;
     HandleRules rules;
+    bool nonblocking_accepted = false; // accepted connections start non-blocking
+    DWORD accept_timeout = INFINITE;
 };
 
 bool bind_listening(ListeningPipe& listener, PipeType type, const LocalSocketName& name,
@@ -48,13 +51,26 @@ std::unique_ptr<Connection> accept_connection(ListeningPipe* listener, std::erro
     OwnedHandle pipe = accept_next(listener, ec);
     if (ec)
         return nullptr;
-    return make_connection<Connection>(std::move(pipe), listener->name, true, listener->rules, ec);
+    auto connection = make_connection<Connection>(std::move(pipe), listener->name, true, listener->rules, ec);
+    if (connection)
+        connection->nonblocking = listener->nonblocking_accepted;
+    return connection;
 }
 
 void set_listener_nonblocking(ListeningPipe* listener, bool nonblocking, std::error_code& ec) noexcept;
+void set_accept_timeout(ListeningPipe* listener, std::chrono::milliseconds timeout, std::error_code& ec) noexcept;
 
 inline native_handle_type listener_handle(const ListeningPipe* listener) noexcept {
     return listener != nullptr ? listener->pool.native_handle() : invalid_native_handle;
+}
+
+// close() of both listener classes: the pool's instances close with it.
+template <class Impl>
+void close_listener(std::unique_ptr<Impl>& impl, std::error_code& ec) noexcept {
+    ec.clear();
+    if (!impl)
+        ec = not_open();
+    impl.reset();
 }
 
 // Gives up the first pipe instance; the others are closed with the listener.

@@ -73,6 +73,11 @@ void set_timeout(PipeCore* core, DWORD PipeCore::*field, std::chrono::millisecon
         core->*field = to_timeout(timeout);
 }
 
+PipeCore::~PipeCore() {
+    if (close_error != nullptr && pipe.valid() && !::CloseHandle(pipe.release()))
+        *close_error = last_error();
+}
+
 void set_nonblocking(PipeCore* core, bool nonblocking, std::error_code& ec) noexcept {
     detail::clear(ec);
     if (!is_open(core))

@@ -56,9 +56,22 @@ struct PipeCore {
     // One OVERLAPPED per direction: a reader and a writer thread never share one.
     Overlapped read_io;
     Overlapped write_io;
-    // PROCESS_DUP_HANDLE on the peer, opened once, when first needed: to
-    // push handles into it, or to take (pull) the handles it sends.
-    OwnedHandle peer_process;
+    // PROCESS_DUP_HANDLE on the peer, opened once, when first needed: by the
+    // writing side to push handles into it, by the reading side to take
+    // (pull) the handles it sends. One each, so that a reader thread and a
+    // writer thread never open or read the same member at once.
+    OwnedHandle send_peer_process;
+    OwnedHandle receive_peer_process;
+    // Set by close(): where the final CloseHandle's error goes. It is made by
+    // ~PipeCore, after the derived Impl has finished with the pipe (a stream
+    // reads out the handles of unread frames) and before the pipe member
+    // would close it silently.
+    std::error_code* close_error = nullptr;
+
+    PipeCore() = default;
+    PipeCore(const PipeCore&) = delete;
+    PipeCore& operator=(const PipeCore&) = delete;
+    ~PipeCore();
 
     // A non-blocking write stays in flight until the next write collects it:
     // a pipe write may complete asynchronously even when there is room, and
@@ -157,6 +170,20 @@ std::pair<std::unique_ptr<Impl>, std::unique_ptr<Impl>> make_connection_pair(Pip
     if (ec)
         return {};
     return {std::move(first), std::move(second)};
+}
+
+// close() of LocalStream and LocalSeqpacket: destroys the Impl as the
+// destructor would, reporting the error of the pipe's CloseHandle.
+template <class Impl>
+void close_connection(std::unique_ptr<Impl>& impl, std::error_code& ec) noexcept {
+    ec.clear();
+    if (!is_open(impl.get())) {
+        impl.reset();
+        ec = not_open();
+        return;
+    }
+    impl->close_error = &ec;
+    impl.reset();
 }
 
 // Gives up the pipe; a write still in flight is cancelled first.

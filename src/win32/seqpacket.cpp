@@ -89,6 +89,8 @@ void LocalSeqpacket::set_max_handles_per_receive(std::size_t limit, std::error_c
     win32::set_handle_limit(impl_.get(), limit, ec);
 }
 
+void LocalSeqpacket::close(std::error_code& ec) noexcept { win32::close_connection(impl_, ec); }
+
 native_handle_type LocalSeqpacket::native_handle() const noexcept {
     return impl_ ? impl_->pipe.get() : invalid_native_handle;
 }

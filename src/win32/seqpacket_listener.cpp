@@ -38,9 +38,15 @@ LocalSeqpacket LocalSeqpacketListener::accept(std::error_code& ec) noexcept {
     return LocalSeqpacket(win32::accept_connection<LocalSeqpacket::Impl>(impl_.get(), ec));
 }
 
+void LocalSeqpacketListener::set_accept_timeout(std::chrono::milliseconds timeout, std::error_code& ec) noexcept {
+    win32::set_accept_timeout(impl_.get(), timeout, ec);
+}
+
 void LocalSeqpacketListener::set_nonblocking(bool nonblocking, std::error_code& ec) noexcept {
     win32::set_listener_nonblocking(impl_.get(), nonblocking, ec);
 }
+
+void LocalSeqpacketListener::close(std::error_code& ec) noexcept { win32::close_listener(impl_, ec); }
 
 native_handle_type LocalSeqpacketListener::native_handle() const noexcept {
     return win32::listener_handle(impl_.get());

@@ -137,6 +137,8 @@ void LocalStream::set_max_handles_per_receive(std::size_t limit, std::error_code
     win32::set_handle_limit(impl_.get(), limit, ec);
 }
 
+void LocalStream::close(std::error_code& ec) noexcept { win32::close_connection(impl_, ec); }
+
 native_handle_type LocalStream::native_handle() const noexcept {
     return impl_ ? impl_->pipe.get() : invalid_native_handle;
 }
