@@ -10,6 +10,7 @@
 #include <localsock/localsock.hpp>
 
 #include <atomic>
+#include <barrier>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -264,43 +265,64 @@ TEST_CASE("hostile files: after a clean close another user can bind the path wit
     CHECK(other_user.wait() == 0);
 }
 
-TEST_CASE("hostile files: reclaim never unlinks a socket that is bound but not listening yet") {
-    // A plain bind and a reclaiming bind race for a free path, 2,000 times:
-    // never two winners, and the winner is the one clients reach.
-    const testing::HandleLeakCheck leaks;
-    const testing::TempDir dir;
-    const fs::path path = dir / "race.sock";
-    const LocalSocketName name = LocalSocketName::filesystem(path);
-    int double_winners = 0;
-    int rounds = 0;
-    const auto deadline = std::chrono::steady_clock::now() + 10s;
-    for (; rounds < 2000 && std::chrono::steady_clock::now() < deadline; ++rounds) {
-        std::atomic<int> ready{0};
-        LocalListener plain;
-        LocalListener reclaimer;
-        std::error_code plain_ec, reclaim_ec;
-        testing::Thread racer([&] {
-            ready.fetch_add(1);
-            while (ready.load() < 2) {
-            }
-            reclaimer = LocalListener::bind(name, {.reclaim_stale = true}, reclaim_ec);
-        });
-        ready.fetch_add(1);
-        while (ready.load() < 2) {
+namespace {
+
+// Two binds of one path started together, round after round, on two threads:
+// `first` on this thread, `second` on a helper. Returns how many rounds had
+// two winners; checks every other round had exactly one, which clients reach.
+template <class Prepare, class First, class Second>
+int race_binds(const LocalSocketName& name, int rounds, std::chrono::seconds budget, Prepare prepare, First first,
+               Second second) {
+    std::barrier sync(2);
+    std::atomic<bool> stop{false};
+    LocalListener second_listener;
+    std::error_code second_ec;
+    testing::Thread racer([&] {
+        for (;;) {
+            sync.arrive_and_wait(); // round starts
+            if (stop)
+                return;
+            second_listener = second(second_ec);
+            sync.arrive_and_wait(); // round ends
         }
-        plain = LocalListener::bind(name, plain_ec);
-        racer.join();
-        if (plain.is_open() && reclaimer.is_open()) {
+    });
+    int double_winners = 0;
+    int played = 0;
+    const auto deadline = std::chrono::steady_clock::now() + budget;
+    for (; played < rounds && std::chrono::steady_clock::now() < deadline; ++played) {
+        prepare();
+        std::error_code first_ec;
+        sync.arrive_and_wait();
+        LocalListener first_listener = first(first_ec);
+        sync.arrive_and_wait();
+        if (first_listener.is_open() && second_listener.is_open()) {
             ++double_winners;
         } else {
-            CHECK(plain.is_open() != reclaimer.is_open());
-            LocalListener& winner = plain.is_open() ? plain : reclaimer;
+            CHECK(first_listener.is_open() != second_listener.is_open()); // somebody wins
+            LocalListener& winner = first_listener.is_open() ? first_listener : second_listener;
             if (winner.is_open())
                 check_serves(winner, name);
-            CHECK((plain.is_open() ? reclaim_ec : plain_ec) == std::errc::address_in_use);
+            CHECK((first_listener.is_open() ? second_ec : first_ec) == std::errc::address_in_use);
         }
+        second_listener = LocalListener();
     }
-    MESSAGE(rounds << " rounds");
+    stop = true;
+    sync.arrive_and_wait();
+    racer.join();
+    MESSAGE(played << " rounds, " << double_winners << " with two winners");
+    return double_winners;
+}
+
+} // namespace
+
+TEST_CASE("hostile files: reclaim never unlinks a socket that is bound but not listening yet") {
+    // A plain bind and a reclaiming bind race for a free path, 2,000 times.
+    const testing::HandleLeakCheck leaks;
+    const testing::TempDir dir;
+    const LocalSocketName name = LocalSocketName::filesystem(dir / "race.sock");
+    const int double_winners = race_binds(
+        name, 2000, 20s, [] {}, [&](std::error_code& ec) { return LocalListener::bind(name, ec); },
+        [&](std::error_code& ec) { return LocalListener::bind(name, {.reclaim_stale = true}, ec); });
     CHECK(double_winners == 0);
     CHECK(entries_in(dir.path()) == 0);
 }
@@ -310,34 +332,10 @@ TEST_CASE("hostile files: two reclaimers of one stale file: exactly one wins") {
     const testing::TempDir dir;
     const fs::path path = dir / "race.sock";
     const LocalSocketName name = LocalSocketName::filesystem(path);
-    int double_winners = 0;
-    int no_winner = 0;
-    for (int round = 0; round < 300; ++round) {
-        leave_stale_socket_file(path);
-        std::atomic<int> ready{0};
-        LocalListener first;
-        LocalListener second;
-        std::error_code first_ec, second_ec;
-        testing::Thread racer([&] {
-            ready.fetch_add(1);
-            while (ready.load() < 2) {
-            }
-            second = LocalListener::bind(name, {.reclaim_stale = true}, second_ec);
-        });
-        ready.fetch_add(1);
-        while (ready.load() < 2) {
-        }
-        first = LocalListener::bind(name, {.reclaim_stale = true}, first_ec);
-        racer.join();
-        double_winners += first.is_open() && second.is_open();
-        no_winner += !first.is_open() && !second.is_open();
-        if (first.is_open() != second.is_open()) {
-            check_serves(first.is_open() ? first : second, name);
-            CHECK((first.is_open() ? second_ec : first_ec) == std::errc::address_in_use);
-        }
-    }
+    const auto reclaim = [&](std::error_code& ec) { return LocalListener::bind(name, {.reclaim_stale = true}, ec); };
+    const int double_winners = race_binds(
+        name, 500, 10s, [&] { leave_stale_socket_file(path); }, reclaim, reclaim);
     CHECK(double_winners == 0);
-    CHECK(no_winner == 0);
     CHECK(entries_in(dir.path()) == 0);
 }
 
