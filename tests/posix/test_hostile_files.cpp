@@ -304,7 +304,7 @@ int race_binds(const LocalSocketName& name, int rounds, std::chrono::seconds bud
                 if (winner.is_open())
                     check_serves(winner, name);
             } catch (const std::exception& e) {
-                FAIL_CHECK("round " << played << ": " << e.what());
+                FAIL_CHECK("round " << played << ": " << std::string(e.what()));
                 second_listener = LocalListener();
                 break;
             }
