@@ -116,8 +116,6 @@ CHILD_ROLE(lock_holder) {
     const int fd = ::open(args.at(0).c_str(), O_RDWR | O_CREAT, 0644);
     CHILD_REQUIRE(fd >= 0);
     CHILD_REQUIRE(::flock(fd, LOCK_EX) == 0);
-    std::puts("locked");
-    std::fflush(stdout);
     for (;;)
         ::pause();
 }
