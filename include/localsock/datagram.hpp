@@ -24,8 +24,13 @@
 namespace localsock {
 
 struct DatagramOptions {
-    // Filesystem names: the socket file's permissions (as ListenerOptions::mode).
+    // Filesystem names: the socket file's permissions (as ListenerOptions::mode),
+    // exact from the moment the file appears. Namespaced names have no
+    // permissions: setting a mode for one is std::errc::invalid_argument.
     std::optional<std::filesystem::perms> mode = std::nullopt;
+    // Filesystem names: replace a socket file nobody is bound to any more (a
+    // crashed process's), as ListenerOptions::reclaim_stale does.
+    bool reclaim_stale = false;
     // Whether received datagrams may carry handles.
     bool handle_passing = true;
 };

@@ -25,13 +25,18 @@ struct ListenerOptions {
     // (true) had been called on each, without the extra system call (POSIX:
     // accept4 with SOCK_NONBLOCK). For event-loop servers.
     bool nonblocking_accepted = false;
-    // Filesystem names: the socket file's permissions, in force from the
-    // moment the file appears (never wider than asked). Unset: the umask decides.
+    // Filesystem names: the socket file's permissions, exactly, from the
+    // moment the file appears at the path (it is bound, given its mode and
+    // listening in a private directory beside the path, then moved into
+    // place). Unset: the umask decides. Namespaced names have no permissions
+    // at all: setting a mode for one is std::errc::invalid_argument (check
+    // peer credentials instead). Windows: ignored (see security_descriptor).
     std::optional<std::filesystem::perms> mode = std::nullopt;
-    // Filesystem names: if the path holds a socket file nobody accepts on
-    // (left by a dead server), replace it. A live server's socket and
-    // anything that is not a socket are never touched. Reclaiming takes an
-    // advisory lock on "<path>.lock" so two reclaimers cannot race.
+    // Filesystem names: if the path holds a socket file nobody is bound to
+    // any more (left by a dead server), replace it, atomically (the path is
+    // never empty, no lock file). A live server's socket, one not accepting
+    // yet, and anything that is not a socket are never touched: bind reports
+    // address_in_use.
     bool reclaim_stale = false;
     // Whether accepted streams can carry handles; clients must connect with
     // the same setting (see ConnectOptions::handle_passing).

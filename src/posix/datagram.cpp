@@ -18,15 +18,13 @@ namespace localsock {
 
 struct LocalDatagram::Impl : posix::SocketCore {
     LocalSocketName peer;                          // connected mode
-    std::optional<posix::FileIdentity> own_file;   // a socket file bind() created
+    // A socket file bind() created; a member of the derived class, so it is
+    // removed before the socket (in the base) closes, as for listeners.
+    std::optional<posix::SocketFile> own_file;
 
     Impl() = default;
     Impl(const Impl&) = delete;
     Impl& operator=(const Impl&) = delete;
-    ~Impl() {
-        if (own_file) // before the socket closes, as for listeners
-            posix::remove_socket_file_if_same(name.value(), *own_file);
-    }
 };
 
 namespace {
@@ -83,7 +81,7 @@ LocalDatagram LocalDatagram::bind(const LocalSocketName& name, const DatagramOpt
         ec = std::make_error_code(std::errc::not_enough_memory);
         return {};
     }
-    if (!posix::bind_to_name(impl->fd(), name, options.mode, false, std::nullopt, impl->own_file, ec))
+    if (!posix::bind_to_name(impl->fd(), name, options.mode, options.reclaim_stale, std::nullopt, impl->own_file, ec))
         return {};
     return LocalDatagram(std::move(impl));
 }
@@ -288,7 +286,9 @@ native_handle_type LocalDatagram::native_handle() const noexcept {
 OwnedHandle LocalDatagram::release() noexcept {
     if (!impl_)
         return {};
-    impl_->own_file.reset(); // the file stays with whoever has the socket now
+    if (impl_->own_file)
+        impl_->own_file->forget(); // the file stays with whoever has the socket now
+    impl_->own_file.reset();
     OwnedHandle socket = std::move(impl_->socket);
     impl_.reset();
     return socket;

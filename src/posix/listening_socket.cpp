@@ -12,51 +12,6 @@
 #include <unistd.h>
 
 namespace localsock::posix {
-namespace {
-
-bool bind_with_reclaim(int fd, const LocalSocketName& name, const SocketAddress& address, bool reclaim,
-                       std::error_code& ec) noexcept {
-    if (::bind(fd, address.get(), address.length) == 0)
-        return true;
-    if (errno == EADDRINUSE && reclaim && is_stale_socket(name.value(), address)) {
-        ::unlink(name.value().c_str());
-        if (::bind(fd, address.get(), address.length) == 0)
-            return true;
-    }
-    ec = last_error();
-    return false;
-}
-
-} // namespace
-
-bool bind_to_name(int fd, const LocalSocketName& name, const std::optional<std::filesystem::perms>& mode,
-                  bool reclaim, std::optional<int> listen_backlog, std::optional<FileIdentity>& own_file,
-                  std::error_code& ec) noexcept {
-    const bool on_disk = name.is_filesystem();
-    const bool set_mode = on_disk && mode.has_value();
-    if (set_mode && !restrict_mode_before_bind(fd, *mode, ec))
-        return false;
-    ReclaimLock lock;
-    if (on_disk && reclaim) {
-        lock = ReclaimLock::acquire(name.value(), ec);
-        if (ec)
-            return false;
-    }
-    if (!bind_with_reclaim(fd, name, to_address(name), on_disk && reclaim, ec))
-        return false;
-    if (on_disk) {
-        own_file = identify_socket_file(name.value());
-        if (set_mode && !apply_mode_after_bind(name.value(), *mode, ec))
-            return false;
-    }
-    // Still holding the lock: the next reclaimer must find a live socket,
-    // not a bound-but-refusing one it would take for stale.
-    if (listen_backlog && ::listen(fd, *listen_backlog) != 0) {
-        ec = last_error();
-        return false;
-    }
-    return true;
-}
 
 bool bind_listening(ListeningSocket& l, int type, const LocalSocketName& name, const ListenerOptions& options,
                     std::error_code& ec) noexcept {
@@ -139,7 +94,9 @@ void set_accept_timeout(ListeningSocket* l, std::chrono::milliseconds timeout, s
 OwnedHandle release_listening(ListeningSocket* l) noexcept {
     if (l == nullptr)
         return {};
-    l->own_file.reset(); // the file stays with whoever has the socket now
+    if (l->own_file)
+        l->own_file->forget(); // the file stays with whoever has the socket now
+    l->own_file.reset();
     return std::move(l->socket);
 }
 

@@ -3,7 +3,7 @@
 // and binding a socket to a name, which LocalDatagram shares.
 #pragma once
 
-#include "socket_file.hpp"
+#include "bind_name.hpp"
 
 #include <localsock/listener.hpp>
 
@@ -16,19 +16,13 @@
 
 namespace localsock::posix {
 
-// Binds fd to `name`, and listens with `listen_backlog` if one is given.
-// Filesystem names: the file gets `mode` with no moment of wider access, a
-// stale file is replaced if `reclaim` (under the reclaim lock, held until
-// the socket listens), and own_file records the file created.
-bool bind_to_name(int fd, const LocalSocketName& name, const std::optional<std::filesystem::perms>& mode,
-                  bool reclaim, std::optional<int> listen_backlog, std::optional<FileIdentity>& own_file,
-                  std::error_code& ec) noexcept;
-
 struct ListeningSocket {
     OwnedHandle socket;
     LocalSocketName name;
-    // The socket file this listener created; removed on close if still there.
-    std::optional<FileIdentity> own_file;
+    // The socket file this listener created; removed on close if still there
+    // (declared after `socket`, so it goes first: the path never names a dead
+    // socket of ours).
+    std::optional<SocketFile> own_file;
     bool handle_passing = true;
     bool nonblocking_accepted = false; // accepted sockets start non-blocking
     bool accept_timed = false;         // an accept timeout was set (deadline.hpp)
@@ -36,12 +30,6 @@ struct ListeningSocket {
     ListeningSocket() = default;
     ListeningSocket(const ListeningSocket&) = delete;
     ListeningSocket& operator=(const ListeningSocket&) = delete;
-    ~ListeningSocket() {
-        // Before the socket closes (members are destroyed after this body),
-        // so the path never names a dead socket of ours.
-        if (own_file)
-            remove_socket_file_if_same(name.value(), *own_file);
-    }
 };
 
 bool bind_listening(ListeningSocket& listener, int type, const LocalSocketName& name, const ListenerOptions& options,

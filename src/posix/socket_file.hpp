@@ -1,12 +1,14 @@
-// Private: the socket file of a filesystem-named listener — its mode, stale
-// reclaim, and removal only while it is still ours.
+// Private: socket files in directories other users may write. Every call here
+// works relative to a descriptor of the socket's directory (never the path's
+// text again after binding, so a later chdir or a renamed ancestor changes
+// nothing), never follows a symbolic link in the last component, and never
+// takes a lock another user could hold.
 #pragma once
 
 #include "address.hpp"
 
 #include <localsock/handle.hpp>
 
-#include <filesystem>
 #include <optional>
 #include <string>
 #include <system_error>
@@ -15,39 +17,63 @@
 
 namespace localsock::posix {
 
-// Which file a path referred to, so that we later remove only that file.
+// Which file an entry named, so that we later touch only that file.
 struct FileIdentity {
     dev_t device;
     ino_t inode;
+    friend bool operator==(const FileIdentity&, const FileIdentity&) = default;
 };
 
-std::optional<FileIdentity> identify_socket_file(const std::string& path) noexcept;
-// Unlinks path if it still is the file `created` (a successor's socket or
-// anything else that took the path is left alone).
-void remove_socket_file_if_same(const std::string& path, FileIdentity created) noexcept;
+// The socket file at `entry` of `directory` (a socket, not followed through a
+// link), or nullopt with errno set (EADDRINUSE-free: ENOENT, or ENOTSOCK for
+// anything that is not a socket).
+std::optional<FileIdentity> socket_file_at(int directory, const char* entry) noexcept;
 
-// Before bind(): arrange for the socket file to be created with at most
-// `mode` (the kernel also applies the umask). After bind(): set exactly
-// `mode`, which can only widen what was created. Together there is no moment
-// at which the file grants more than asked.
-bool restrict_mode_before_bind(int socket, std::filesystem::perms mode, std::error_code& ec) noexcept;
-bool apply_mode_after_bind(const std::string& path, std::filesystem::perms mode, std::error_code& ec) noexcept;
+// The directory a socket path lives in (opened O_PATH, close-on-exec) and the
+// path's last component. Symbolic links among the directories are followed:
+// they are the caller's choice, fixed from here on.
+bool open_parent_directory(const std::string& path, OwnedHandle& directory, std::string& entry,
+                           std::error_code& ec) noexcept;
 
-// True if path is a socket file on which nobody accepts (connect is refused):
-// the leftover of a dead server. A live server, a full backlog, a missing
-// path or a non-socket all give false.
-bool is_stale_socket(const std::string& path, const SocketAddress& address) noexcept;
+// A socket file this process put in place. Removed when its socket closes,
+// and only by the process that created it (a forked child's copy of the
+// socket leaves it alone), only while the entry still names that very file.
+struct SocketFile {
+    OwnedHandle directory;
+    std::string entry;
+    FileIdentity identity{};
+    pid_t creator = 0;
 
-// An exclusive advisory lock on "<path>.lock" held while a listener checks,
-// reclaims and binds path, so two reclaimers cannot both decide a path is
-// stale and one delete the other's fresh socket. The lock file stays (as
-// libwayland's does): deleting lock files reintroduces the race.
-class ReclaimLock {
-public:
-    static ReclaimLock acquire(const std::string& socket_path, std::error_code& ec) noexcept;
-
-private:
-    OwnedHandle file_;
+    SocketFile() = default;
+    SocketFile(const SocketFile&) = delete;
+    SocketFile& operator=(const SocketFile&) = delete;
+    ~SocketFile() { remove(); }
+    void remove() noexcept;
+    // The socket went to someone else (release()): the file stays.
+    void forget() noexcept;
 };
+
+// The identity of whatever `entry` of `directory` is (not followed).
+std::optional<FileIdentity> file_at(int directory, const char* entry) noexcept;
+
+// True if the socket file at `entry` (still `identity`) is provably dead:
+// a connect to that very inode is refused. A live server of any socket type,
+// a full backlog or a file we may not connect to gives false.
+bool is_stale_socket_file(int directory, const char* entry, FileIdentity identity) noexcept;
+
+enum class Replaced { yes, no_longer_there, not_stale };
+
+// Atomically swaps `ours` (an entry of our private directory) with the stale
+// socket file `stale` at `entry` of `directory` (RENAME_EXCHANGE: the path
+// never goes missing and is never unlinked). If the entry no longer held
+// `stale` when swapped — another reclaimer won in between — the swap is undone
+// and the result is not_stale. On yes, `stale` sits in the private directory
+// under `ours`'s old name.
+Replaced replace_stale(int directory, const char* entry, FileIdentity stale, int private_directory,
+                       const char* ours, std::error_code& ec) noexcept;
+
+// renameat2(RENAME_NOREPLACE): moves `from` into place only if nothing holds
+// `to` (EEXIST otherwise), so binding never clobbers anything.
+int rename_no_replace(int from_directory, const char* from, int to_directory, const char* to) noexcept;
 
 } // namespace localsock::posix

@@ -127,7 +127,7 @@ TEST_CASE("listener: a stale socket file is reclaimed; a live server is never hi
         LocalStream::connect(name, ec);
         CHECK(ec == std::errc::connection_refused); // really stale
         LocalListener listener = LocalListener::bind(name, {.reclaim_stale = true});
-        CHECK(fs::is_regular_file(path.string() + ".lock"));
+        CHECK_FALSE(fs::exists(fs::symlink_status(path.string() + ".lock"))); // no lock file
         LocalStream client = LocalStream::connect(name);
         LocalStream server = listener.accept();
         client.write_all("z");
@@ -151,6 +151,23 @@ TEST_CASE("listener: a stale socket file is reclaimed; a live server is never hi
         CHECK(ec == std::errc::address_in_use);
         CHECK(fs::is_regular_file(path));
     }
+}
+
+TEST_CASE("listener: a socket path as long as an address allows binds, serves and goes") {
+    // The private directory's name would not fit beside it: the bind goes
+    // through /proc/self/fd instead.
+    const testing::HandleLeakCheck leaks;
+    const testing::TempDir dir;
+    const std::size_t room = LocalSocketName::max_length(LocalSocketName::Kind::filesystem) - dir.path().string().size() - 1;
+    const fs::path path = dir.path() / std::string(room, 'x');
+    const LocalSocketName name = LocalSocketName::filesystem(path);
+    {
+        LocalListener listener = LocalListener::bind(name, {.mode = fs::perms{0640}, .reclaim_stale = true});
+        CHECK((stat_of(path).st_mode & 07777) == 0640);
+        LocalStream client = LocalStream::connect(name);
+        CHECK(listener.accept().is_open());
+    }
+    CHECK(fs::is_empty(dir.path()));
 }
 
 TEST_CASE("listener: a child adopts an inherited listening descriptor") {
