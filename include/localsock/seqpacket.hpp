@@ -26,13 +26,14 @@ namespace localsock {
 //
 // A message has at least one byte (so that a receive of 0 bytes can only
 // mean that the peer closed: receive() then returns bytes == 0). A foreign
-// peer can still send an empty message (Python's send(b"")); on POSIX
-// receive() reports it as errc::empty_message — the message is consumed, any
-// handles it carried are closed, and the messages after it follow as usual —
-// so that it never reads as the end. One case stays ambiguous: an empty
-// message that was the peer's last before it closed, with nothing queued
-// behind it, reads as the end (nothing is lost but the empty message);
-// with set_receive_credentials(true) even that one is told apart.
+// peer can still send an empty message (Python's send(b""), a plain
+// message-mode pipe on Windows); receive() reports it as errc::empty_message
+// — the message is consumed, any handles it carried are closed, and the
+// messages after it follow as usual — so that it never reads as the end.
+// One case stays ambiguous on POSIX: an empty message that was the peer's
+// last before it closed, with nothing queued behind it, reads as the end
+// (nothing is lost but the empty message); with set_receive_credentials(true)
+// even that one is told apart. Windows always tells them apart.
 //
 // Threads: one thread reading (receive, next_message_size) and one thread
 // writing (send, shutdown(Shutdown::write)) at the same time is fine.
@@ -105,7 +106,8 @@ public:
 
     // The size of the next message, waiting for one if none is queued,
     // without taking it (0: the peer closed; an empty message at the head:
-    // 0 and errc::empty_message, and receive() then takes it). Linux (MSG_PEEK | MSG_TRUNC)
+    // 0 and errc::empty_message, and receive() then takes it; on Windows one
+    // that arrives while this waits is taken by the wait). Linux (MSG_PEEK | MSG_TRUNC)
     // and Windows; not_supported where the kernel cannot tell.
     std::size_t next_message_size();
     std::size_t next_message_size(std::error_code& ec) noexcept;

@@ -173,21 +173,22 @@ ReceiveResult receive_message(LocalSeqpacket::Impl& s, std::span<const MutableBu
     const std::size_t first_size = direct != nullptr ? direct->size() : receive_buffer_size;
     std::size_t got = 0;
     Chunk chunk;
-    for (;;) {
-        if (s.nonblocking && !message_queued(s, ec))
-            return result;
-        // Non-blocking: a message is there, so the read completes at once.
-        chunk = read_chunk(s, first, first_size, s.nonblocking ? INFINITE : s.read_timeout, got, ec);
-        if (chunk == Chunk::failed)
-            return result;
-        if (chunk == Chunk::ended) {
-            s.ended = true;
-            return result;
-        }
-        // An empty message (only a plain peer sends one) cannot be told from
-        // the peer closing by the caller: skip it.
-        if (got > 0 || chunk == Chunk::more || s.handle_passing)
-            break;
+    if (s.nonblocking && !message_queued(s, ec))
+        return result;
+    // Non-blocking: a message is there, so the read completes at once.
+    chunk = read_chunk(s, first, first_size, s.nonblocking ? INFINITE : s.read_timeout, got, ec);
+    if (chunk == Chunk::failed)
+        return result;
+    if (chunk == Chunk::ended) {
+        s.ended = true;
+        return result;
+    }
+    // An empty message (only a plain peer sends one; a framed one is malformed
+    // below) must not read as the peer closing: it is consumed and reported,
+    // as on POSIX.
+    if (got == 0 && chunk != Chunk::more && !s.handle_passing) {
+        ec = errc::empty_message;
+        return result;
     }
 
     wire::Header header;
@@ -312,11 +313,9 @@ std::size_t LocalSeqpacket::next_message_size(std::error_code& ec) noexcept {
         }
         if (available > 0 && size > 0)
             return size;
-        if (available > 0) { // a plain peer's empty message: take it out of the way
-            std::size_t got = 0;
-            if (win32::read_chunk(s, head, sizeof head, INFINITE, got, ec) == win32::Chunk::failed)
-                return 0;
-            continue;
+        if (available > 0) { // a plain peer's empty message at the head: receive() takes it
+            ec = errc::empty_message;
+            return 0;
         }
         if (s.nonblocking) {
             ec = std::make_error_code(std::errc::operation_would_block);
@@ -326,8 +325,12 @@ std::size_t LocalSeqpacket::next_message_size(std::error_code& ec) noexcept {
         // with ERROR_MORE_DATA when one arrives, and leaves it queued.
         const win32::IoResult r =
             s.read_io.run(pipe, s.read_timeout, [&](OVERLAPPED* o) { return ::ReadFile(pipe, head, 0, nullptr, o); });
-        if (r.error == ERROR_MORE_DATA || (r.error == 0 && !r.timed_out))
-            continue; // (success: an empty message, consumed)
+        if (r.error == ERROR_MORE_DATA)
+            continue; // a message arrived, still queued: peek at it
+        if (r.error == 0 && !r.timed_out) { // an empty message arrived, and the zero-byte read took it
+            ec = errc::empty_message;
+            return 0;
+        }
         if (win32::peer_gone(r.error))
             return 0;
         ec = r.error != 0 ? win32::make_error(r.error) : std::make_error_code(std::errc::timed_out);
