@@ -1,6 +1,7 @@
 #include "private_directory.hpp"
 
 #include "descriptor.hpp"
+#include "socket_file.hpp"
 
 #include <chrono>
 #include <cstddef>
@@ -16,12 +17,6 @@
 
 namespace localsock::posix {
 namespace {
-
-#if defined(O_PATH)
-constexpr int path_only = O_PATH;
-#else
-constexpr int path_only = O_RDONLY;
-#endif
 
 // ".ls" and six random letters or digits. Unpredictable, so nobody can
 // occupy our names in advance; a taken name is simply skipped.

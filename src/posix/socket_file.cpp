@@ -17,12 +17,6 @@
 namespace localsock::posix {
 namespace {
 
-#if defined(O_PATH)
-constexpr int path_only = O_PATH;
-#else
-constexpr int path_only = O_RDONLY;
-#endif
-
 std::optional<FileIdentity> socket_identity(const struct stat& st) noexcept {
     if (!S_ISSOCK(st.st_mode)) {
         errno = ENOTSOCK;

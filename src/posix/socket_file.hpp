@@ -13,9 +13,18 @@
 #include <string>
 #include <system_error>
 
+#include <fcntl.h>
 #include <sys/types.h>
 
 namespace localsock::posix {
+
+// Flags that open a directory entry only to name it (fstat, *at calls,
+// /proc/self/fd/N), never to read it: O_PATH where it exists.
+#if defined(O_PATH)
+inline constexpr int path_only = O_PATH;
+#else
+inline constexpr int path_only = O_RDONLY;
+#endif
 
 // Which file an entry named, so that we later touch only that file.
 struct FileIdentity {

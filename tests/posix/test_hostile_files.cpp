@@ -5,6 +5,7 @@
 
 #include "../support/process.hpp"
 #include "../support/resources.hpp"
+#include "socket_files.hpp"
 #include "../support/thread.hpp"
 
 #include <localsock/localsock.hpp>
@@ -30,6 +31,8 @@
 
 using namespace localsock;
 namespace fs = std::filesystem;
+using testing::posix::leave_stale_socket_file;
+using testing::posix::lstat_of;
 using namespace std::chrono_literals;
 
 namespace {
@@ -47,24 +50,6 @@ bool running_as_root() { return ::geteuid() == 0; }
 // A directory anyone may write: sticky (like /tmp) or not.
 void share(const testing::TempDir& dir, bool sticky) {
     REQUIRE(::chmod(dir.path().c_str(), sticky ? 01777 : 0777) == 0);
-}
-
-struct stat lstat_of(const fs::path& path) {
-    struct stat st {};
-    REQUIRE(::lstat(path.c_str(), &st) == 0);
-    return st;
-}
-
-// A socket file whose server died: bound, never unlinked, nobody listening.
-void leave_stale_socket_file(const fs::path& path, int type = SOCK_STREAM) {
-    const int fd = ::socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
-    REQUIRE(fd >= 0);
-    sockaddr_un address{};
-    address.sun_family = AF_UNIX;
-    std::strncpy(address.sun_path, path.c_str(), sizeof address.sun_path - 1);
-    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
-    ::close(fd);
-    REQUIRE(fs::is_socket(path));
 }
 
 // Nothing of ours is left in `dir` but `expected` entries.

@@ -3,6 +3,7 @@
 
 #include "../support/process.hpp"
 #include "../support/resources.hpp"
+#include "socket_files.hpp"
 
 #include <localsock/localsock.hpp>
 
@@ -19,26 +20,10 @@
 
 using namespace localsock;
 namespace fs = std::filesystem;
+using testing::posix::leave_stale_socket_file;
+using testing::posix::lstat_of;
 
 namespace {
-
-struct stat stat_of(const fs::path& path) {
-    struct stat st {};
-    REQUIRE(::lstat(path.c_str(), &st) == 0);
-    return st;
-}
-
-// A socket file whose server died: bound, never unlinked, nobody listening.
-void leave_stale_socket_file(const fs::path& path) {
-    const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    REQUIRE(fd >= 0);
-    sockaddr_un address{};
-    address.sun_family = AF_UNIX;
-    std::strncpy(address.sun_path, path.c_str(), sizeof address.sun_path - 1);
-    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
-    ::close(fd);
-    REQUIRE(fs::is_socket(path));
-}
 
 class UmaskScope {
 public:
@@ -96,16 +81,16 @@ TEST_CASE("listener: the socket file has exactly the requested mode") {
     SUBCASE("narrower than the umask allows") {
         const LocalListener l = LocalListener::bind(LocalSocketName::filesystem(dir / "private.sock"),
                                                     {.mode = fs::perms::owner_read | fs::perms::owner_write});
-        CHECK((stat_of(dir / "private.sock").st_mode & 07777) == 0600);
+        CHECK((lstat_of(dir / "private.sock").st_mode & 07777) == 0600);
     }
     SUBCASE("wider than the umask allows") {
         const LocalListener l = LocalListener::bind(LocalSocketName::filesystem(dir / "shared.sock"),
                                                     {.mode = fs::perms{0660}});
-        CHECK((stat_of(dir / "shared.sock").st_mode & 07777) == 0660);
+        CHECK((lstat_of(dir / "shared.sock").st_mode & 07777) == 0660);
     }
     SUBCASE("unset: the umask decides") {
         const LocalListener l = LocalListener::bind(LocalSocketName::filesystem(dir / "default.sock"));
-        CHECK((stat_of(dir / "default.sock").st_mode & 07777) == 0755);
+        CHECK((lstat_of(dir / "default.sock").st_mode & 07777) == 0755);
     }
 }
 
@@ -137,11 +122,11 @@ TEST_CASE("listener: a stale socket file is reclaimed; a live server is never hi
     }
     SUBCASE("live server: refused, and its file untouched") {
         LocalListener live = LocalListener::bind(name);
-        const ino_t live_inode = stat_of(path).st_ino;
+        const ino_t live_inode = lstat_of(path).st_ino;
         const LocalListener intruder = LocalListener::bind(name, {.reclaim_stale = true}, ec);
         CHECK(ec == std::errc::address_in_use);
         CHECK_FALSE(intruder.is_open());
-        CHECK(stat_of(path).st_ino == live_inode);
+        CHECK(lstat_of(path).st_ino == live_inode);
         LocalStream client = LocalStream::connect(name);
         CHECK(live.accept().is_open()); // the live server still gets its clients
     }
@@ -163,7 +148,7 @@ TEST_CASE("listener: a socket path as long as an address allows binds, serves an
     const LocalSocketName name = LocalSocketName::filesystem(path);
     {
         LocalListener listener = LocalListener::bind(name, {.mode = fs::perms{0640}, .reclaim_stale = true});
-        CHECK((stat_of(path).st_mode & 07777) == 0640);
+        CHECK((lstat_of(path).st_mode & 07777) == 0640);
         LocalStream client = LocalStream::connect(name);
         CHECK(listener.accept().is_open());
     }
