@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <string>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 using namespace localsock;
@@ -244,6 +245,19 @@ CHILD_ROLE(honest_peer) {
     return 0;
 }
 
+// The four pushed-frame attacks on a victim whose own handle values are
+// `own` (at least two): the frame, and whether it is well formed (a
+// well-formed one is refused as unverified, a malformed one as a protocol error).
+std::pair<std::string, bool> pushed_attack(int attack, const std::vector<std::uint64_t>& own) {
+    switch (attack) {
+        case 0: return {frame(table_receiver, own, "mine"), true};      // our own values
+        case 1: return {frame(table_receiver, spray(), "mine"), true};  // 253 guesses
+        case 2: return {frame(table_receiver, {own[0], own[1], own[0]}, "mine"), false}; // the same value twice
+        default: // pseudo-handles, zero-extended to 32 bits, and a kernel-handle form
+            return {frame(table_receiver, {0xFFFFFFFC, 0xFFFFFFF8, 0xFFFFFFF4, 0x80000000}, "mine"), false};
+    }
+}
+
 TEST_SUITE("ipc") {
 
 TEST_CASE("win32 hostile: pushed values from an unverified peer are neither owned nor closed (stream)") {
@@ -258,20 +272,7 @@ TEST_CASE("win32 hostile: pushed values from an unverified peer are neither owne
             LocalStream victim = listener.accept();
             const Belongings own;
             const auto own_values = own.values({listener.native_handle(), victim.native_handle()});
-            std::string bytes;
-            bool well_formed = true;
-            switch (attack) {
-                case 0: bytes = frame(table_receiver, own_values, "mine"); break;
-                case 1: bytes = frame(table_receiver, spray(), "mine"); break;
-                case 2: // the same value twice
-                    bytes = frame(table_receiver, {own_values[0], own_values[1], own_values[0]}, "mine");
-                    well_formed = false;
-                    break;
-                case 3: // pseudo-handles, zero-extended to 32 bits, and a kernel-handle form
-                    bytes = frame(table_receiver, {0xFFFFFFFC, 0xFFFFFFF8, 0xFFFFFFF4, 0x80000000}, "mine");
-                    well_formed = false;
-                    break;
-            }
+            const auto [bytes, well_formed] = pushed_attack(attack, own_values);
             testing::write_handle(attacker, bytes);
             const std::error_code ec = receive_stream(victim, form);
             if (form != Form::close_unread)
@@ -295,20 +296,7 @@ TEST_CASE("win32 hostile: pushed values from an unverified peer are neither owne
             LocalSeqpacket victim = listener.accept();
             const Belongings own;
             const auto own_values = own.values({listener.native_handle(), victim.native_handle()});
-            std::string bytes;
-            bool well_formed = true;
-            switch (attack) {
-                case 0: bytes = frame(table_receiver, own_values, "mine"); break;
-                case 1: bytes = frame(table_receiver, spray(), "mine"); break;
-                case 2:
-                    bytes = frame(table_receiver, {own_values[0], own_values[1], own_values[0]}, "mine");
-                    well_formed = false;
-                    break;
-                case 3:
-                    bytes = frame(table_receiver, {0xFFFFFFFC, 0xFFFFFFF8, 0xFFFFFFF4, 0x80000000}, "mine");
-                    well_formed = false;
-                    break;
-            }
+            const auto [bytes, well_formed] = pushed_attack(attack, own_values);
             testing::write_handle(attacker, bytes); // one write: one message
             const std::error_code ec = receive_seqpacket(victim, form);
             if (form != Form::close_unread)
