@@ -130,12 +130,11 @@ bool bind_listening_file(int fd, const std::string& path, const std::optional<st
 
 // The process umask, read without changing it (Linux 4.7+); nullopt elsewhere.
 std::optional<mode_t> current_umask() noexcept {
-    const int fd = retry_on_eintr([] { return ::open("/proc/self/status", O_RDONLY | O_CLOEXEC); });
-    if (fd < 0)
+    const OwnedHandle status(retry_on_eintr([] { return ::open("/proc/self/status", O_RDONLY | O_CLOEXEC); }));
+    if (!status.valid())
         return std::nullopt;
     char text[4096];
-    const ssize_t length = retry_on_eintr([&] { return ::read(fd, text, sizeof text - 1); });
-    ::close(fd);
+    const ssize_t length = retry_on_eintr([&] { return ::read(status.get(), text, sizeof text - 1); });
     if (length <= 0)
         return std::nullopt;
     text[length] = '\0';
@@ -196,15 +195,14 @@ Replaced clear_stale(int directory, const std::string& entry, FileIdentity stale
     PrivateDirectory private_dir;
     if (!private_dir.create(directory, ec))
         return Replaced::not_stale;
-    const int placeholder = retry_on_eintr([&] {
+    const OwnedHandle placeholder(retry_on_eintr([&] {
         return ::openat(private_dir.get(), PrivateDirectory::entry, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
                         0600);
-    });
-    if (placeholder < 0) {
+    }));
+    if (!placeholder.valid()) {
         ec = last_error();
         return Replaced::not_stale;
     }
-    ::close(placeholder);
     const std::optional<FileIdentity> ours = file_at(private_dir.get(), PrivateDirectory::entry);
     if (!ours) {
         ec = last_error();

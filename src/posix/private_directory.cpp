@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdio>
 #include <cstring>
+#include <utility>
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -58,17 +59,15 @@ bool PrivateDirectory::create(int parent, std::error_code& ec) noexcept {
             ec = last_error();
             return false;
         }
-        const int fd = retry_on_eintr(
-            [&] { return ::openat(parent, name_, path_only | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC); });
+        OwnedHandle opened(retry_on_eintr(
+            [&] { return ::openat(parent, name_, path_only | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC); }));
         struct stat st {};
-        if (fd >= 0 && ::fstat(fd, &st) == 0 && st.st_uid == ::geteuid() && (st.st_mode & 077) == 0) {
-            directory_.reset(fd);
+        if (opened.valid() && ::fstat(opened.get(), &st) == 0 && st.st_uid == ::geteuid() && (st.st_mode & 077) == 0) {
+            directory_ = std::move(opened);
             return true;
         }
         // Not the directory we made (swapped between mkdirat and openat):
-        // leave it and the name alone, try another name.
-        if (fd >= 0)
-            ::close(fd);
+        // leave it and the name alone (`opened` closes), try another name.
     }
     ec = std::make_error_code(std::errc::file_exists);
     return false;
@@ -79,15 +78,21 @@ bool PrivateDirectory::address(const std::string& parent_path, SocketAddress& ou
     out.storage.sun_family = AF_UNIX;
     char* const path = out.storage.sun_path;
     const std::size_t capacity = sizeof out.storage.sun_path;
-    int length = std::snprintf(path, capacity, "%s/%s/%s", parent_path.c_str(), name_, entry);
+#if defined(__linux__)
+    // Through the directory's descriptor, never the path's text: in a parent
+    // without the sticky bit another user may rename our directory and put a
+    // link to anywhere in its place between mkdirat and bind, and bind would
+    // create its socket file there, as root.
+    (void)parent_path;
+    const int length = std::snprintf(path, capacity, "/proc/self/fd/%d/%s", directory_.get(), entry);
+#else
+    // No descriptor-relative bind here: the text (bind_listening_file checks
+    // afterwards that the socket landed in our directory).
+    const int length = std::snprintf(path, capacity, "%s/%s/%s", parent_path.c_str(), name_, entry);
+#endif
     if (length <= 0 || static_cast<std::size_t>(length) >= capacity) {
-        // Longer than a socket address can be: name the directory through
-        // its descriptor instead (the same directory, however it is reached).
-        length = std::snprintf(path, capacity, "/proc/self/fd/%d/%s", directory_.get(), entry);
-        if (length <= 0 || static_cast<std::size_t>(length) >= capacity) {
-            ec = std::make_error_code(std::errc::filename_too_long);
-            return false;
-        }
+        ec = std::make_error_code(std::errc::filename_too_long);
+        return false;
     }
     out.length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + static_cast<std::size_t>(length) + 1);
     return true;

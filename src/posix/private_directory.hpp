@@ -31,8 +31,10 @@ public:
     bool create(int parent, std::error_code& ec) noexcept;
     int get() const noexcept { return directory_.get(); }
 
-    // An address for `entry`: "<parent_path>/.lsXXXXXX/s" when it fits (what
-    // getsockname() and `ss` will show), else through /proc/self/fd (Linux).
+    // An address for `entry`. Linux: "/proc/self/fd/N/s", through the
+    // directory's descriptor, so that no rename of the path can redirect the
+    // bind (getsockname() and `ss -x` show that name); elsewhere the text
+    // "<parent_path>/.lsXXXXXX/s".
     bool address(const std::string& parent_path, SocketAddress& out, std::error_code& ec) const noexcept;
 
 private:

@@ -18,6 +18,7 @@
 #include <cstring>
 #include <fstream>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include <fcntl.h>
@@ -178,6 +179,29 @@ TEST_CASE("hostile files: mode is never applied to another file under a symlink-
     CHECK((after.st_mode & 07777) == 0600);
     CHECK(after.st_uid == before.st_uid);
     CHECK(after.st_gid == before.st_gid);
+}
+
+TEST_CASE("hostile files: a listener binds through its private directory's descriptor, never its path text") {
+    // In a directory without the sticky bit another user may rename the
+    // private directory and put a link in its place between mkdirat and
+    // bind; a bind by the path's text would then create root's socket file
+    // wherever the link points. That window is too narrow to win on demand,
+    // so this checks the mechanism that closes it: the kernel address the
+    // socket was bound to names the directory by descriptor (Linux).
+#if defined(__linux__)
+    const testing::HandleLeakCheck leaks;
+    const testing::TempDir shared;
+    share(shared, false);
+    const LocalSocketName name = LocalSocketName::filesystem(shared / "service.sock");
+    LocalListener listener = LocalListener::bind(name, {.mode = fs::perms{0600}});
+    sockaddr_un bound{};
+    socklen_t length = sizeof bound;
+    REQUIRE(::getsockname(listener.native_handle(), reinterpret_cast<sockaddr*>(&bound), &length) == 0);
+    CHECK(std::string_view(bound.sun_path).starts_with("/proc/self/fd/"));
+    check_serves(listener, name);
+#else
+    MESSAGE("skipped: descriptor-relative bind is Linux-only");
+#endif
 }
 
 TEST_CASE("hostile files: reclaim follows no planted link and leaves no lock file") {
