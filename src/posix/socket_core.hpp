@@ -31,6 +31,10 @@ struct SocketCore {
     // asked of the descriptor itself when it matters.
     bool read_timed = false;
     bool write_timed = false;
+    // Whether localsock made the descriptor non-blocking (set_nonblocking, or
+    // opened so): then EAGAIN is would_block without asking the descriptor,
+    // which keeps an event loop's retry to the one system call it needs.
+    bool nonblocking = false;
 
     int fd() const noexcept { return socket.get(); }
 
@@ -40,7 +44,7 @@ struct SocketCore {
     // says what happened.
     std::error_code io_error(int error) const noexcept {
         if (error == EAGAIN || error == EWOULDBLOCK)
-            return would_block_or_timed_out(fd());
+            return nonblocking ? std::make_error_code(std::errc::operation_would_block) : would_block_or_timed_out(fd());
 #if defined(ETOOMANYREFS)
         if (error == ETOOMANYREFS)
             return errc::too_many_handles_in_flight;
@@ -98,7 +102,7 @@ bool is_local_socket_of_other_type(int fd, int type) noexcept;
 
 // A new socket of `type` connected to `name`. It really is connected when
 // this returns it: a connect() that a signal interrupted is made again.
-OwnedHandle connect_to(int type, const LocalSocketName& name, std::error_code& ec) noexcept;
+OwnedHandle connect_to(int type, const LocalSocketName& name, bool nonblocking, std::error_code& ec) noexcept;
 
 // close() of every public POSIX class: what destroying `impl` does (a socket
 // file it created is removed while the socket is still open), then the
@@ -119,7 +123,7 @@ void close_socket(std::unique_ptr<Impl>& impl, std::error_code& ec) noexcept {
 // The Impl of a public socket class around a socket it now owns.
 template <class Impl>
 std::unique_ptr<Impl> make_socket(OwnedHandle socket, const LocalSocketName& name, bool handle_passing,
-                                  std::error_code& ec) noexcept {
+                                  std::error_code& ec, bool nonblocking = false) noexcept {
     auto impl = std::unique_ptr<Impl>(new (std::nothrow) Impl);
     if (!impl) {
         ec = std::make_error_code(std::errc::not_enough_memory);
@@ -133,6 +137,7 @@ std::unique_ptr<Impl> make_socket(OwnedHandle socket, const LocalSocketName& nam
     }
     impl->socket = std::move(socket);
     impl->handle_passing = handle_passing;
+    impl->nonblocking = nonblocking;
     return impl;
 }
 
