@@ -73,7 +73,8 @@ OwnedHandle accept_next(ListeningSocket* l, std::error_code& ec) noexcept {
         ec = not_open();
         return {};
     }
-    return accept_connection(l->socket.get(), l->nonblocking_accepted, l->accept_timed, l->nonblocking, ec);
+    return accept_connection(l->socket.get(), l->nonblocking_accepted, l->accept_timed,
+                             l->nonblocking && !l->accept_timed, ec);
 }
 
 void set_listener_nonblocking(ListeningSocket* l, bool nonblocking, std::error_code& ec) noexcept {

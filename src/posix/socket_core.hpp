@@ -32,8 +32,7 @@ struct SocketCore {
     bool read_timed = false;
     bool write_timed = false;
     // Whether localsock made the descriptor non-blocking (set_nonblocking, or
-    // opened so): then EAGAIN is would_block without asking the descriptor,
-    // which keeps an event loop's retry to the one system call it needs.
+    // opened so); see io_error.
     bool nonblocking = false;
 
     int fd() const noexcept { return socket.get(); }
@@ -42,9 +41,13 @@ struct SocketCore {
     // would_block or timed_out by the descriptor's real state. Linux's
     // ETOOMANYREFS ("Too many references: cannot splice") gets a message that
     // says what happened.
-    std::error_code io_error(int error) const noexcept {
+    // When localsock made the socket non-blocking and set no timeout for
+    // `wait`, EAGAIN can only be would_block: no fcntl to ask (an event
+    // loop's retry stays at the one system call it needs).
+    std::error_code io_error(int error, Wait wait) const noexcept {
         if (error == EAGAIN || error == EWOULDBLOCK)
-            return nonblocking ? std::make_error_code(std::errc::operation_would_block) : would_block_or_timed_out(fd());
+            return nonblocking && !timed(wait) ? std::make_error_code(std::errc::operation_would_block)
+                                               : would_block_or_timed_out(fd());
 #if defined(ETOOMANYREFS)
         if (error == ETOOMANYREFS)
             return errc::too_many_handles_in_flight;
@@ -76,7 +79,7 @@ template <class Call>
     const int fd = core->fd();
     const auto n = call_within_timeout(fd, wait, core->timed(wait), [&] { return call(fd); });
     if (n < 0) {
-        ec = core->io_error(errno);
+        ec = core->io_error(errno, wait);
         return 0;
     }
     return static_cast<std::size_t>(n);
