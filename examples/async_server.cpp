@@ -29,11 +29,8 @@ constexpr std::size_t handle_limit = dbus_max_handles;
 // rudely, is ordinary here.
 auto into(net_error_code& ec) { return net::redirect_error(net::use_awaitable, ec); }
 
-// The open connections, so that a signal can close them all.
-using Clients = std::list<AsyncStream<>>;
-
-net::awaitable<void> echo(Clients& clients, Clients::iterator self) {
-    AsyncStream<>& client = *self;
+// One client: echoes what it sends, handles included, until it leaves.
+net::awaitable<void> echo(AsyncStream<>& client) {
     std::array<char, 4096> data;
     std::vector<OwnedHandle> handles; // reused: no allocation per message
     for (;;) {
@@ -44,13 +41,20 @@ net::awaitable<void> echo(Clients& clients, Clients::iterator self) {
         // and every handle that came was closed. Anything else ends the client:
         // end of stream (n == 0), a reset, or the close on a signal.
         if ((ec && ec != errc::handles_truncated) || n == 0)
-            break;
+            co_return;
         // Bytes and handles go back together, the handles on the first byte.
         co_await client.async_send(net::buffer(data.data(), n), handles, into(ec));
         if (ec)
-            break; // it left without reading its echo
+            co_return; // it left without reading its echo
     }
-    clients.erase(self); // closes the connection
+}
+
+// The open connections, so that a signal can close them all.
+using Clients = std::list<AsyncStream<>>;
+
+net::awaitable<void> serve(Clients& clients, Clients::iterator client) {
+    co_await echo(*client);
+    clients.erase(client); // closes the connection
 }
 
 net::awaitable<void> accept_clients(AsyncListener<>& listener, Clients& clients) {
@@ -70,7 +74,7 @@ net::awaitable<void> accept_clients(AsyncListener<>& listener, Clients& clients)
         }
         client.sync().set_max_handles_per_receive(handle_limit);
         clients.push_front(std::move(client));
-        net::co_spawn(executor, echo(clients, clients.begin()), net::detached);
+        net::co_spawn(executor, serve(clients, clients.begin()), net::detached);
     }
 }
 
