@@ -39,8 +39,9 @@ net::awaitable<void> echo(AsyncStream<>& client) {
         const std::size_t n = co_await client.async_receive(net::buffer(data), handles, into(ec));
         // handles_truncated: more than handle_limit came; the bytes are here
         // and every handle that came was closed. Anything else ends the client:
-        // end of stream (n == 0), a reset, or the close on a signal.
-        if ((ec && ec != errc::handles_truncated) || n == 0)
+        // the end of the stream (net::error::eof), a reset, or the close on a
+        // signal.
+        if (ec && ec != errc::handles_truncated)
             co_return;
         // Bytes and handles go back together, the handles on the first byte.
         co_await client.async_send(net::buffer(data.data(), n), handles, into(ec));
