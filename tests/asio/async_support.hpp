@@ -154,7 +154,7 @@ Outcome<Value> complete_with(TokenKind kind, net::io_context& context, Initiate 
             [kind, initiate]() mutable -> net::awaitable<Outcome<Value>> {
                 Outcome<Value> result;
                 if (kind == TokenKind::as_tuple) {
-                    auto completion = co_await initiate(as_tuple(net::use_awaitable));
+                    auto completion = co_await initiate(testing::as_tuple(net::use_awaitable));
                     result.ec = std::get<0>(completion);
                     if constexpr (has_value)
                         result.value.emplace(std::move(std::get<1>(completion)));

@@ -78,7 +78,7 @@ TEST_CASE("async connect: a full backlog is waited for without blocking; the con
         Ticker ticker(context);
         testing::run_for(context, 60ms);
         CHECK_FALSE(connected.has_value());
-        CHECK(ticker.ticks >= 10); // the thread ran other handlers meanwhile
+        CHECK(ticker.ticks >= 5); // the thread ran other handlers meanwhile (~60 when idle)
     }
     // Accept everything queued, ours included; the connect completes.
     std::vector<LocalStream> accepted;
