@@ -10,6 +10,8 @@
 #include <array>
 #include <memory>
 #include <optional>
+#include <string>
+#include <thread>
 #include <vector>
 
 using namespace localsock;
@@ -94,6 +96,51 @@ TEST_CASE("async associations: a handler bound to a strand runs on that strand")
     CHECK(on_strand == 4);
     REQUIRE(handles.size() == 1);
     CHECK(testing::read_whole_file(handles[0]) == "s");
+}
+
+TEST_CASE("async associations: completions come through the io_context, immediate or not") {
+    // As Asio's own sockets do: an operation completes on the I/O object's
+    // executor and is dispatched from there to the handler's executor. A
+    // handler bound to the system executor therefore runs on the thread
+    // running the io_context, whether the operation finished at once or
+    // waited (before, an immediate completion was posted to the system
+    // executor's own thread, where use_future's handler also goes).
+    const testing::HandleLeakCheck leaks;
+    net::io_context context;
+    auto [a, b] = LocalStream::pair();
+    AsyncStream<> left(context, std::move(a));
+    AsyncStream<> right(context, std::move(b));
+    const auto io_thread = std::this_thread::get_id();
+    std::array<char, 4> in{};
+    std::vector<OwnedHandle> handles;
+    int done = 0, on_io_thread = 0;
+    const auto on_system = [&](auto check) {
+        return net::bind_executor(net::system_executor(), [&, check](net_error_code ec, std::size_t n) {
+            if (std::this_thread::get_id() == io_thread)
+                ++on_io_thread;
+            check(ec, n);
+            ++done;
+        });
+    };
+    const auto ok = [](net_error_code ec, std::size_t n) {
+        CHECK_FALSE(ec);
+        CHECK(n == 4);
+    };
+    right.async_receive(net::buffer(in), handles, on_system(ok)); // waits
+    testing::run_for(context, 10ms);
+    left.async_write_some(net::buffer("abcd", 4), on_system(ok)); // at once
+    REQUIRE(testing::run_until(context, [&] { return done == 2; }));
+    left.sync().write_all("efgh");
+    right.async_read_some(net::buffer(in), on_system(ok)); // at once
+    REQUIRE(testing::run_until(context, [&] { return done == 3; }));
+    CHECK(on_io_thread == 3);
+    // A composed read through use_future (whose executor posts to the
+    // system executor's thread) completes on this thread too.
+    left.sync().write_all("ijkl");
+    auto future = net::async_read(right, net::buffer(in), net::use_future);
+    REQUIRE(testing::run_until(context, [&] { return future.wait_for(0s) == std::future_status::ready; }));
+    CHECK(future.get() == 4);
+    CHECK(std::string(in.data(), 4) == "ijkl");
 }
 
 TEST_CASE("async associations: a bound allocator serves the operations' memory") {
