@@ -85,7 +85,7 @@ TEST_CASE("async close: pending accept, receive, send and connect end with opera
     Completion accept, receive, send, connect;
     std::vector<OwnedHandle> handles;
     std::array<char, 16> in{};
-    const std::vector<char> big(8 << 20, 'b');
+    const std::vector<char> big(2 << 20, 'b');
     OwnedHandle file = testing::file_with("sent with a blocked send");
     const std::array<BorrowedHandle, 1> lent{file.borrow()};
     listener->async_accept(accept.handler());
