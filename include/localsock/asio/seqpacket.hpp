@@ -7,6 +7,7 @@
 #include <localsock/asio/detail/async_object.hpp>
 #include <localsock/asio/detail/attempts.hpp>
 #include <localsock/asio/detail/buffers.hpp>
+#include <localsock/error.hpp>
 #include <localsock/seqpacket.hpp>
 
 #include <span>
@@ -85,7 +86,7 @@ public:
         return asio_detail::start_attempt<void(net_error_code, ReceiveResult)>(
             this->shared_state(), asio_detail::Direction::read,
             asio_detail::single_call<ReceiveResult>([buffer](LocalSeqpacket& socket, std::error_code& ec) {
-                return socket.receive(asio_detail::to_localsock(buffer), ec);
+                return at_end(socket.receive(asio_detail::to_localsock(buffer), ec), buffer, ec);
             }),
             std::forward<Token>(token));
     }
@@ -94,7 +95,7 @@ public:
         return asio_detail::start_attempt<void(net_error_code, ReceiveResult)>(
             this->shared_state(), asio_detail::Direction::read,
             asio_detail::single_call<ReceiveResult>([buffer, &handles](LocalSeqpacket& socket, std::error_code& ec) {
-                return socket.receive(asio_detail::to_localsock(buffer), handles, ec);
+                return at_end(socket.receive(asio_detail::to_localsock(buffer), handles, ec), buffer, ec);
             }),
             std::forward<Token>(token));
     }
@@ -109,12 +110,22 @@ public:
             this->shared_state(), asio_detail::Direction::read,
             asio_detail::single_call<ReceiveResult>(
                 [buffer, &control, flags](LocalSeqpacket& socket, std::error_code& ec) {
-                    return socket.receive(asio_detail::to_localsock(buffer), control, flags, ec);
+                    return at_end(socket.receive(asio_detail::to_localsock(buffer), control, flags, ec), buffer,
+                                  ec);
                 }),
             std::forward<Token>(token));
     }
 
 private:
+    // The sync receive reports the peer's close as an empty result without
+    // an error; here it is errc::end_of_stream, as documented above. (An
+    // empty buffer takes a message as truncated, with its real size: no end.)
+    static ReceiveResult at_end(ReceiveResult result, net::mutable_buffer buffer, std::error_code& ec) {
+        if (!ec && result.bytes == 0 && result.message_size == 0 && buffer.size() != 0)
+            ec = make_error_code(errc::end_of_stream);
+        return result;
+    }
+
     template <class Handle, class Token>
     auto send_message(net::const_buffer message, std::span<const Handle> handles, Token&& token) {
         return asio_detail::start_attempt<void(net_error_code)>(

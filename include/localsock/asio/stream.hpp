@@ -110,9 +110,10 @@ public:
     }
 
     // Reads like async_read_some (the end of the stream is net::error::eof)
-    // and appends the handles that came with those bytes to `handles`. The sync receive's contract: too many handles
-    // delivers the bytes, closes every handle that arrived and completes with
-    // errc::handles_truncated and the byte count. void(error_code, std::size_t).
+    // and appends the handles that came with those bytes to `handles`. The
+    // sync receive's contract: too many handles delivers the bytes, closes
+    // every handle that arrived and completes with errc::handles_truncated
+    // and the byte count. void(error_code, std::size_t).
     // A receive cancelled while waiting has taken nothing: the bytes and
     // their handles stay queued for the next receive.
     template <class Token = net::default_completion_token_t<Executor>>
@@ -126,7 +127,8 @@ public:
     }
 
     // Bytes with any control messages (POSIX). void(error_code, std::size_t)
-    // and void(error_code, ReceiveResult).
+    // and void(error_code, ReceiveResult); the end of the stream is
+    // net::error::eof, as above.
     template <class Token = net::default_completion_token_t<Executor>>
     auto async_send(net::const_buffer bytes, const ancillary::Builder& control, Token&& token = Token()) {
         return asio_detail::start_attempt<void(net_error_code, std::size_t)>(
@@ -148,7 +150,9 @@ public:
             this->shared_state(), asio_detail::Direction::read,
             asio_detail::single_call<ReceiveResult>(
                 [buffer, &control, flags](LocalStream& stream, std::error_code& ec) {
-                    return stream.receive(asio_detail::to_localsock(buffer), control, flags, ec);
+                    ReceiveResult result = stream.receive(asio_detail::to_localsock(buffer), control, flags, ec);
+                    at_eof(stream, result.bytes, buffer, ec);
+                    return result;
                 }),
             std::forward<Token>(token));
     }
@@ -173,9 +177,10 @@ private:
             return stream.read_some(asio_detail::gather<MutableBuffer>(buffers).span(), ec);
     }
 
-    // read_some reports the end of the stream as 0 bytes without an error;
-    // Asio's AsyncReadStream reports it as eof (and 0 bytes into an empty
-    // buffer is no end).
+    // read_some and receive report the end of the stream as 0 bytes without
+    // an error; Asio's AsyncReadStream reports it as eof (and 0 bytes into
+    // an empty buffer is no end). Without it a receive loop would never see
+    // the end.
     template <class MutableBufferSequence>
     static std::size_t at_eof(LocalStream&, std::size_t n, const MutableBufferSequence& buffers, std::error_code& ec) {
         if (n == 0 && !ec && net::buffer_size(buffers) != 0)

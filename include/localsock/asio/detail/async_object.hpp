@@ -34,11 +34,15 @@ public:
     explicit AsyncObject(const executor_type& executor) : executor_(executor) {}
     AsyncObject(const executor_type& executor, Sync&& sync) : executor_(executor) { assign(std::move(sync)); }
 
-    AsyncObject(AsyncObject&&) noexcept = default;
+    // The executor is copied, not moved, as Asio's own I/O objects do: a
+    // moved-from object is closed but keeps its executor, so it can be
+    // opened again (a moved-from any_io_executor is empty, and creating the
+    // new state on it would throw bad_executor).
+    AsyncObject(AsyncObject&& other) noexcept : executor_(other.executor_), state_(std::move(other.state_)) {}
     AsyncObject& operator=(AsyncObject&& other) noexcept {
         if (this != &other) {
             close_quietly();
-            executor_ = std::move(other.executor_);
+            executor_ = other.executor_;
             state_ = std::move(other.state_);
         }
         return *this;

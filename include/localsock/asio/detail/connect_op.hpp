@@ -70,7 +70,7 @@ private:
         error_ = to_net_error(ec);
         if (initiating) {
             posted_ = true;
-            net::post(std::move(self));
+            net::post(state_->get_executor(), std::move(self)); // as in portable_wait.hpp
             return;
         }
         self.complete(error_);

@@ -105,9 +105,14 @@ private:
         error_ = to_net_error(ec);
         if (initiating) {
             // Never call the handler from inside the initiating function: it
-            // runs through its executor, as Asio's own operations do.
+            // runs through its executor, as Asio's own operations do. Posted
+            // to the I/O executor, which then dispatches to the handler's
+            // own: posting to the handler's executor directly would resume
+            // the operation wherever that executor's never-blocking execute
+            // runs it (use_future's goes to a system_executor thread, off
+            // the io_context, with composed operations continuing there).
             posted_ = true;
-            net::post(std::move(self));
+            net::post(state_->get_executor(), std::move(self));
             return;
         }
         complete(self, error_);
