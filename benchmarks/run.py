@@ -3,8 +3,10 @@
 
 Contenders run interleaved (a fresh random order for every round), several
 rounds each; the median of the rounds is reported, with each contender's ratio
-to the hand-written floor. Writes a markdown report and an SVG plot of
-throughput against write size.
+to the hand-written floor. Two tables: the sync contenders (client and server
+both the contender's) against `raw`, and the async servers (`bench-async-*`,
+all measured with the one hand-written client) against `async-epoll`. Writes a
+markdown report and an SVG plot of throughput against write size.
 
     benchmarks/run.py --build build-bench [--rounds 5] [--pin 0] [--report docs/performance.md]
     benchmarks/run.py --build build-windows --wine [--report ...]   # Wine-relative figures only
@@ -38,6 +40,18 @@ PLOT_ONLY_CONFIGS = [
     ("throughput", 1024, 256 * MiB),
     ("throughput", 16384, GiB),
 ]
+# The async servers: (workload, concurrent clients, count).
+ASYNC_CONFIGS = [
+    ("pingpong", 1, 20000),
+    ("handles1", 1, 20000),
+    ("handles64", 1, 2000),
+    ("fanin", 1, 50000),
+    ("fanin", 64, 50000),
+    ("fanin", 512, 50000),
+]
+ASYNC_FLOOR = "async-epoll"
+ASYNC_CONTENDERS = [ASYNC_FLOOR, "async-localsock", "async-localsock-coro", "async-libuv", "async-asio"]
+ASYNC_TARGET = 0.95  # localsock's async servers against the epoll floor
 LABELS = {
     "throughput": "stream throughput, {size} writes (MiB/s)",
     "pingpong": "ping-pong, 64 bytes (round trips/s)",
@@ -45,6 +59,7 @@ LABELS = {
     "handles64": "handle passing, 64 handles (messages/s)",
     "connect": "connect/accept/close, filesystem name (cycles/s)",
     "seqpacket": "seqpacket round trip, 64 B + 1 handle out, 64 B back (round trips/s)",
+    "fanin": "fan-in, {clients} at once, 64-byte round trips (round trips/s)",
 }
 
 
@@ -56,8 +71,14 @@ def label(workload, size):
     return LABELS[workload].format(size=human_size(size))
 
 
-def run_pair(program, workload, size, count, name, pin, wine):
+def async_label(workload, clients):
+    return LABELS[workload].format(clients=f"{clients} client" + ("s" if clients > 1 else ""))
+
+
+def run_pair(program, workload, size, count, name, pin, wine, clients=1):
     args = [workload, name, "--size", str(size), "--count", str(count)]
+    if clients != 1:
+        args += ["--clients", str(clients)]
     prefix = ["taskset", "-c", str(pin)] if pin is not None else []
     runner = ["wine"] if wine else []
     env = dict(os.environ)
@@ -95,6 +116,12 @@ def main():
     if floor not in programs or "localsock" not in programs:
         sys.exit(f"no benchmark programs in {args.build}/benchmarks (configure with -Dbenchmarks=enabled)")
 
+    # The async servers (POSIX only): ratios to their own floor, in a table of their own.
+    async_programs = {n: os.path.join(args.build, "benchmarks", f"bench-{n}") for n in ASYNC_CONTENDERS}
+    async_programs = {n: p for n, p in async_programs.items() if os.path.exists(p) and not args.wine}
+    if async_programs and ASYNC_FLOOR not in async_programs:
+        sys.exit(f"no {ASYNC_FLOOR} program in {args.build}/benchmarks")
+
     if args.wine and "WINEPATH" not in os.environ:
         # The DLL in the build tree and the MinGW C++ runtime it links.
         runtime = subprocess.run(["x86_64-w64-mingw32-g++-posix", "-print-file-name=libstdc++-6.dll"],
@@ -111,6 +138,7 @@ def main():
     # its run to a minute or two.
     divisor = 256 if args.quick else 16 if args.wine else 1
     configs = [(w, s, max(s, c // divisor)) for w, s, c in configs]
+    async_configs = [(w, n, max(1, c // divisor)) for w, n, c in ASYNC_CONFIGS] if async_programs else []
     results = {}  # (contender, workload, size) -> list of JSON results
     started = time.time()
     socket_dir = tempfile.mkdtemp(prefix="localsock-bench-")
@@ -124,6 +152,14 @@ def main():
                     name = f"@{tag}" if args.wine else os.path.join(socket_dir, tag + ".sock")
                     r = run_pair(programs[contender], workload, size, count, name, args.pin, args.wine)
                     results.setdefault((contender, workload, size), []).append(r)
+            for workload, clients, count in async_configs:
+                order = list(async_programs)
+                random.shuffle(order)
+                for contender in order:
+                    tag = f"lsb-{os.getpid()}-{round_index}-{workload}-{clients}-{contender}"
+                    name = os.path.join(socket_dir, tag + ".sock")
+                    r = run_pair(async_programs[contender], workload, 0, count, name, args.pin, False, clients)
+                    results.setdefault((contender, workload, clients), []).append(r)
     finally:
         shutil.rmtree(socket_dir, ignore_errors=True)
     elapsed = time.time() - started
@@ -167,6 +203,8 @@ def main():
         if m is not None:
             lines.append(f"| {contender} | {m:.1f} | {p:.1f} |")
 
+    async_lines, async_misses = async_table(async_programs, async_configs, median)
+
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
     machine = (f"{cpu}, {os.cpu_count()} CPUs, Linux {platform.release()}"
                + (", under Wine" if args.wine else "")
@@ -184,6 +222,12 @@ def main():
     print()
     print(summary)
     print(verdict)
+    if async_lines:
+        async_verdict = ("All targets met." if not async_misses else
+                         "Targets missed:\n" + "\n".join(f"- {m}" for m in async_misses))
+        async_report = "\n".join(async_lines) + "\n\n" + summary + "\n\n" + async_verdict + "\n"
+        print()
+        print(async_report, end="")
 
     if args.plot and shutil.which("gnuplot") and not args.wine:
         sizes = sorted({s for w, s, _ in configs if w == "throughput"})
@@ -207,9 +251,45 @@ def main():
             report.write(table + "\n\n" + summary + "\n\n" + verdict + "\n")
             if args.plot and not args.wine:
                 report.write(f"\n![throughput against write size]({os.path.basename(args.plot)})\n")
+            if async_lines:
+                report.write(ASYNC_HEAD + async_report)
             report.write("\nReproduce: `./dev bench`, or `benchmarks/run.py --build build-windows --wine`.\n"
                          if args.wine else REPORT_TAIL)
-    return 1 if (args.check and misses and not args.wine) else 0
+    return 1 if (args.check and (misses or async_misses) and not args.wine) else 0
+
+
+def async_table(programs, configs, median):
+    """The async servers' table (markdown lines) and the targets they miss."""
+    if not programs:
+        return [], []
+    short = lambda contender: contender.removeprefix("async-")
+    lines = [f"| workload | {short(ASYNC_FLOOR)} (floor) | "
+             + " | ".join(short(n) for n in programs if n != ASYNC_FLOOR) + " |",
+             "|" + "---|" * (1 + len(programs))]
+    misses = [] if any(n.startswith("async-localsock") for n in programs) else ["no localsock async server built"]
+    for workload, clients, _ in configs:
+        what = async_label(workload, clients)
+        base = median(ASYNC_FLOOR, workload, clients)
+        row = [what, f"{base:,.0f}" if base else "unsupported"]
+        for contender in programs:
+            if contender == ASYNC_FLOOR:
+                continue
+            value = median(contender, workload, clients)
+            row.append("unsupported" if value is None else
+                       f"{value:,.0f} ({value / base:.2f}×)" if base else f"{value:,.0f}")
+        lines.append("| " + " | ".join(row) + " |")
+        for ours in (n for n in programs if n.startswith("async-localsock")):
+            mine = median(ours, workload, clients)
+            if mine is None:
+                misses.append(f"{short(ours)} does not run {what}")
+                continue
+            if base and mine / base < ASYNC_TARGET:
+                misses.append(f"{short(ours)} {mine / base:.3f}× {short(ASYNC_FLOOR)} on {what}")
+            for rival in ("async-libuv", "async-asio"):
+                theirs = median(rival, workload, clients)
+                if theirs is not None and mine <= theirs:
+                    misses.append(f"{short(ours)} not ahead of {short(rival)} on {what}")
+    return lines, misses
 
 
 REPORT_HEAD = """# localsock performance
@@ -259,6 +339,38 @@ benchmarks/run.py --build build-bench --rounds 5 --pin 0 --report docs/performan
 `--pin CPU` runs client and server on one CPU (steadier, and every round trip
 is a context switch); without it the scheduler decides, and ping-pong latency
 is bimodal depending on whether the two processes share a CPU.
+"""
+
+ASYNC_HEAD = """
+## Async servers
+
+One single-threaded server per contender, serving any number of clients from
+one event loop. Every contender is measured with the same hand-written client
+(`benchmarks/posix_client.cpp`, the raw floor's): blocking calls on one
+connection, and for the fan-in one thread driving every connection through
+epoll, each with one 64-byte round trip in flight. Only the server differs.
+
+The floor, `epoll`, is the best such server written by hand
+(`benchmarks/async_epoll.cpp`): non-blocking sockets registered once with
+epoll, edge-triggered; every `recv`/`send`/`recvmsg` tried first, `epoll_wait`
+only when a call would block or a read came back short (a Unix stream read
+stops short of the buffer only when the socket has nothing more; libuv and
+Asio's own sockets skip the read that would say so too). `localsock` is
+`AsyncListener`/`AsyncStream` with callbacks (`async_read_some` then
+`asio::async_write` of what came; `async_receive`), `localsock-coro` the same
+server as coroutines; `libuv` is `uv_pipe_t`, each echo tried with
+`uv_try_write` first, handles taken one by one with `uv_accept` (it receives
+the 64 handles of one message, though it cannot send them); `asio` is
+`local::stream_protocol` with callbacks, written as Asio's echo example (no
+handle passing). The echo servers echo what they read, through a 4 KiB buffer
+per connection. The handle workloads are those of the table above (8 bytes
+with 1 or 64 handles, one way; the server closes every handle and acks the
+last message). The fan-in splits its round trips over the clients, after one
+untimed round trip on each: accepting is not timed.
+
+Targets: localsock ≥ 0.95× the floor on every workload, ahead of libuv and
+Asio wherever they take part.
+
 """
 
 WINE_HEAD = """# localsock performance under Wine
