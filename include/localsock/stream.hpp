@@ -85,6 +85,11 @@ struct ConnectOptions {
     // Windows: how this end sends handles, and whether it accepts pushed ones.
     HandleTransfer handle_transfer = HandleTransfer::automatic;
     PushedHandles pushed_handles = PushedHandles::accept_if_verified;
+    // Connect without waiting: a connect that would wait (a full backlog on
+    // POSIX, every pipe instance busy on Windows) fails at once with
+    // std::errc::operation_would_block, and the connected socket starts in
+    // non-blocking mode (set_nonblocking). For event loops (localsock/asio.hpp).
+    bool nonblocking = false;
 };
 
 // Threads: one thread reading (read_some, read_exact, receive) and one thread

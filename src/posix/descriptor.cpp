@@ -68,7 +68,8 @@ bool open_socket_pair(int type, OwnedHandle& first, OwnedHandle& second, std::er
     return true;
 }
 
-OwnedHandle accept_connection(int listener, bool nonblocking, bool timed, std::error_code& ec) noexcept {
+OwnedHandle accept_connection(int listener, bool nonblocking, bool timed, bool listener_nonblocking,
+                              std::error_code& ec) noexcept {
     int fd;
     do {
 #if defined(SOCK_CLOEXEC)
@@ -81,7 +82,8 @@ OwnedHandle accept_connection(int listener, bool nonblocking, bool timed, std::e
         // A client that gave up while queued is not the server's error.
     } while (fd < 0 && errno == ECONNABORTED);
     if (fd < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-        ec = would_block_or_timed_out(listener);
+        ec = listener_nonblocking ? std::make_error_code(std::errc::operation_would_block)
+                                  : would_block_or_timed_out(listener);
         return {};
     }
     OwnedHandle client = finish_new_socket(fd, ec);

@@ -42,7 +42,10 @@ bool open_socket_pair(int type, OwnedHandle& first, OwnedHandle& second, std::er
 // non-blocking from the start if `nonblocking` (accept4 SOCK_NONBLOCK: no
 // extra system call). A signal does not stretch the listener's SO_RCVTIMEO.
 // `timed`: an accept timeout was set through localsock (deadline.hpp).
-OwnedHandle accept_connection(int listener, bool nonblocking, bool timed, std::error_code& ec) noexcept;
+// `listener_nonblocking`: localsock made the listener non-blocking, so
+// EAGAIN is would_block without asking the descriptor.
+OwnedHandle accept_connection(int listener, bool nonblocking, bool timed, bool listener_nonblocking,
+                              std::error_code& ec) noexcept;
 
 // Makes an adopted descriptor follow the discipline (close-on-exec, no SIGPIPE).
 bool adopt_descriptor(int fd, std::error_code& ec) noexcept;

@@ -40,7 +40,8 @@ LocalStream LocalListener::accept(std::error_code& ec) noexcept {
     if (ec)
         return {};
     return LocalStream(
-        posix::make_socket<LocalStream::Impl>(std::move(client), impl_->name, impl_->handle_passing, ec));
+        posix::make_socket<LocalStream::Impl>(std::move(client), impl_->name, impl_->handle_passing, ec,
+                                              impl_->nonblocking_accepted));
 }
 
 void LocalListener::set_accept_timeout(std::chrono::milliseconds timeout, std::error_code& ec) noexcept {

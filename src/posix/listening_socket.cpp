@@ -37,6 +37,7 @@ bool bind_listening(ListeningSocket& l, int type, const LocalSocketName& name, c
     const int fd = l.socket.get();
     if (!bind_to_name(fd, name, options.mode, options.reclaim_stale, options.backlog, l.own_file, ec))
         return false;
+    l.nonblocking = options.nonblocking;
     return !options.nonblocking || set_nonblocking(fd, true, ec);
 }
 
@@ -72,15 +73,16 @@ OwnedHandle accept_next(ListeningSocket* l, std::error_code& ec) noexcept {
         ec = not_open();
         return {};
     }
-    return accept_connection(l->socket.get(), l->nonblocking_accepted, l->accept_timed, ec);
+    return accept_connection(l->socket.get(), l->nonblocking_accepted, l->accept_timed,
+                             l->nonblocking && !l->accept_timed, ec);
 }
 
 void set_listener_nonblocking(ListeningSocket* l, bool nonblocking, std::error_code& ec) noexcept {
     ec.clear();
     if (l == nullptr || !l->socket.valid())
         ec = not_open();
-    else
-        set_nonblocking(l->socket.get(), nonblocking, ec);
+    else if (set_nonblocking(l->socket.get(), nonblocking, ec))
+        l->nonblocking = nonblocking;
 }
 
 void set_accept_timeout(ListeningSocket* l, std::chrono::milliseconds timeout, std::error_code& ec) noexcept {

@@ -26,6 +26,7 @@ struct ListeningSocket {
     bool handle_passing = true;
     bool nonblocking_accepted = false; // accepted sockets start non-blocking
     bool accept_timed = false;         // an accept timeout was set (deadline.hpp)
+    bool nonblocking = false;          // localsock made it non-blocking (EAGAIN is would_block)
 
     ListeningSocket() = default;
     ListeningSocket(const ListeningSocket&) = delete;

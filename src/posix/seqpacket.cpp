@@ -29,10 +29,10 @@ LocalSeqpacket::~LocalSeqpacket() = default;
 LocalSeqpacket LocalSeqpacket::connect(const LocalSocketName& name, const ConnectOptions& options,
                                        std::error_code& ec) noexcept {
     ec.clear();
-    OwnedHandle socket = posix::connect_to(SOCK_SEQPACKET, name, ec);
+    OwnedHandle socket = posix::connect_to(SOCK_SEQPACKET, name, options.nonblocking, ec);
     if (ec)
         return {};
-    return LocalSeqpacket(posix::make_socket<Impl>(std::move(socket), name, options.handle_passing, ec));
+    return LocalSeqpacket(posix::make_socket<Impl>(std::move(socket), name, options.handle_passing, ec, options.nonblocking));
 }
 
 std::pair<LocalSeqpacket, LocalSeqpacket> LocalSeqpacket::pair(std::error_code& ec) noexcept {
@@ -159,7 +159,8 @@ LocalSeqpacket LocalSeqpacketListener::accept(std::error_code& ec) noexcept {
     if (ec)
         return {};
     return LocalSeqpacket(
-        posix::make_socket<LocalSeqpacket::Impl>(std::move(client), impl_->name, impl_->handle_passing, ec));
+        posix::make_socket<LocalSeqpacket::Impl>(std::move(client), impl_->name, impl_->handle_passing, ec,
+                                                 impl_->nonblocking_accepted));
 }
 
 void LocalSeqpacketListener::set_accept_timeout(std::chrono::milliseconds timeout, std::error_code& ec) noexcept {

@@ -61,13 +61,14 @@ bool connect_socket(int fd, const SocketAddress& address, std::error_code& ec) n
 
 } // namespace
 
-OwnedHandle connect_to(int type, const LocalSocketName& name, std::error_code& ec) noexcept {
+OwnedHandle connect_to(int type, const LocalSocketName& name, bool nonblocking, std::error_code& ec) noexcept {
     if (name.empty()) {
         ec = errc::empty_name;
         return {};
     }
     OwnedHandle socket = open_socket(type, ec);
-    if (ec || !connect_socket(socket.get(), to_address(name), ec))
+    if (ec || (nonblocking && !set_nonblocking(socket.get(), true, ec)) ||
+        !connect_socket(socket.get(), to_address(name), ec))
         return {};
     return socket;
 }
@@ -99,8 +100,8 @@ void set_nonblocking(SocketCore* core, bool nonblocking, std::error_code& ec) no
     ec.clear();
     if (!is_open(core))
         ec = not_open();
-    else
-        set_nonblocking(core->fd(), nonblocking, ec);
+    else if (set_nonblocking(core->fd(), nonblocking, ec))
+        core->nonblocking = nonblocking;
 }
 
 void set_handle_limit(SocketCore* core, std::size_t limit, std::error_code& ec) noexcept {

@@ -31,6 +31,9 @@ struct SocketCore {
     // asked of the descriptor itself when it matters.
     bool read_timed = false;
     bool write_timed = false;
+    // Whether localsock made the descriptor non-blocking (set_nonblocking, or
+    // opened so); see io_error.
+    bool nonblocking = false;
 
     int fd() const noexcept { return socket.get(); }
 
@@ -38,9 +41,13 @@ struct SocketCore {
     // would_block or timed_out by the descriptor's real state. Linux's
     // ETOOMANYREFS ("Too many references: cannot splice") gets a message that
     // says what happened.
-    std::error_code io_error(int error) const noexcept {
+    // When localsock made the socket non-blocking and set no timeout for
+    // `wait`, EAGAIN can only be would_block: no fcntl to ask (an event
+    // loop's retry stays at the one system call it needs).
+    std::error_code io_error(int error, Wait wait) const noexcept {
         if (error == EAGAIN || error == EWOULDBLOCK)
-            return would_block_or_timed_out(fd());
+            return nonblocking && !timed(wait) ? std::make_error_code(std::errc::operation_would_block)
+                                               : would_block_or_timed_out(fd());
 #if defined(ETOOMANYREFS)
         if (error == ETOOMANYREFS)
             return errc::too_many_handles_in_flight;
@@ -72,7 +79,7 @@ template <class Call>
     const int fd = core->fd();
     const auto n = call_within_timeout(fd, wait, core->timed(wait), [&] { return call(fd); });
     if (n < 0) {
-        ec = core->io_error(errno);
+        ec = core->io_error(errno, wait);
         return 0;
     }
     return static_cast<std::size_t>(n);
@@ -98,7 +105,7 @@ bool is_local_socket_of_other_type(int fd, int type) noexcept;
 
 // A new socket of `type` connected to `name`. It really is connected when
 // this returns it: a connect() that a signal interrupted is made again.
-OwnedHandle connect_to(int type, const LocalSocketName& name, std::error_code& ec) noexcept;
+OwnedHandle connect_to(int type, const LocalSocketName& name, bool nonblocking, std::error_code& ec) noexcept;
 
 // close() of every public POSIX class: what destroying `impl` does (a socket
 // file it created is removed while the socket is still open), then the
@@ -119,7 +126,7 @@ void close_socket(std::unique_ptr<Impl>& impl, std::error_code& ec) noexcept {
 // The Impl of a public socket class around a socket it now owns.
 template <class Impl>
 std::unique_ptr<Impl> make_socket(OwnedHandle socket, const LocalSocketName& name, bool handle_passing,
-                                  std::error_code& ec) noexcept {
+                                  std::error_code& ec, bool nonblocking = false) noexcept {
     auto impl = std::unique_ptr<Impl>(new (std::nothrow) Impl);
     if (!impl) {
         ec = std::make_error_code(std::errc::not_enough_memory);
@@ -133,6 +140,7 @@ std::unique_ptr<Impl> make_socket(OwnedHandle socket, const LocalSocketName& nam
     }
     impl->socket = std::move(socket);
     impl->handle_passing = handle_passing;
+    impl->nonblocking = nonblocking;
     return impl;
 }
 

@@ -26,10 +26,10 @@ const LocalSocketName& LocalStream::name() const noexcept {
 LocalStream LocalStream::connect(const LocalSocketName& name, const ConnectOptions& options,
                                  std::error_code& ec) noexcept {
     detail::clear(ec);
-    OwnedHandle socket = posix::connect_to(SOCK_STREAM, name, ec);
+    OwnedHandle socket = posix::connect_to(SOCK_STREAM, name, options.nonblocking, ec);
     if (ec)
         return {};
-    return LocalStream(posix::make_socket<Impl>(std::move(socket), name, options.handle_passing, ec));
+    return LocalStream(posix::make_socket<Impl>(std::move(socket), name, options.handle_passing, ec, options.nonblocking));
 }
 
 std::pair<LocalStream, LocalStream> LocalStream::pair(std::error_code& ec) noexcept {

@@ -149,13 +149,21 @@ std::unique_ptr<Impl> connect_pipe(const LocalSocketName& name, PipeType type, c
     }
     OwnedHandle pipe;
     try {
-        pipe = open_client(pipe_path(name), type, options.busy_timeout, ec);
+        // Non-blocking: every instance busy is would_block, not a wait.
+        pipe = open_client(pipe_path(name), type, options.nonblocking ? std::chrono::milliseconds(0)
+                                                                      : options.busy_timeout, ec);
     } catch (const std::bad_alloc&) {
         ec = std::make_error_code(std::errc::not_enough_memory);
     }
-    if (!pipe)
+    if (!pipe) {
+        if (options.nonblocking && ec == std::errc::timed_out)
+            ec = std::make_error_code(std::errc::operation_would_block);
         return nullptr;
-    return make_connection<Impl>(std::move(pipe), name, false, handle_rules(options), ec);
+    }
+    auto connection = make_connection<Impl>(std::move(pipe), name, false, handle_rules(options), ec);
+    if (connection)
+        connection->nonblocking = options.nonblocking;
+    return connection;
 }
 
 // Two connected ends, framed, as pair() gives them: {server end, client end}.

@@ -1,0 +1,49 @@
+// localsock's Asio layer: which Asio it is built on, decided in this one place.
+//
+// Standalone Asio (<asio.hpp>, 1.22 or later) by default; Boost.Asio (Boost
+// 1.77 or later: per-operation cancellation) when LOCALSOCK_ASIO_USE_BOOST is
+// defined before any localsock Asio header is included. Everything else in
+// the layer names Asio only as `localsock::net` and its error code as
+// `localsock::net_error_code`, so one body serves both.
+#pragma once
+
+#if defined(LOCALSOCK_ASIO_USE_BOOST)
+#  include <boost/asio.hpp>
+#  include <boost/version.hpp>
+#  if BOOST_VERSION < 107700
+#    error "localsock/asio.hpp needs Boost.Asio from Boost 1.77 or later (per-operation cancellation)"
+#  endif
+#else
+#  include <asio.hpp>
+#  if ASIO_VERSION < 102200
+#    error "localsock/asio.hpp needs standalone Asio 1.22 or later"
+#  endif
+#endif
+
+#include <system_error>
+
+namespace localsock {
+
+#if defined(LOCALSOCK_ASIO_USE_BOOST)
+namespace net = ::boost::asio;
+// The error code every completion handler receives. Boost's converts to and
+// from std::error_code, so localsock::errc values compare after
+// `std::error_code(ec)`.
+using net_error_code = ::boost::system::error_code;
+#else
+namespace net = ::asio;
+using net_error_code = ::asio::error_code; // std::error_code
+#endif
+
+namespace asio_detail {
+
+inline net_error_code to_net_error(const std::error_code& ec) noexcept { return net_error_code(ec); }
+inline std::error_code to_std_error(const net_error_code& ec) noexcept { return std::error_code(ec); }
+
+// What an operation that was cancelled, or whose object was closed, reports:
+// Asio's own operation_aborted, so that `ec == net::error::operation_aborted`
+// holds as it does for Asio's sockets.
+inline net_error_code operation_aborted() noexcept { return net_error_code(net::error::operation_aborted); }
+
+} // namespace asio_detail
+} // namespace localsock

@@ -1,0 +1,134 @@
+// Private: what every localsock Asio object holds on POSIX — the sync object
+// that owns the descriptor and does all the socket work, and an Asio
+// descriptor on the same descriptor that only waits for readiness.
+//
+// The sync object keeps the descriptor (and closes it); the Asio descriptor
+// registers it with the reactor and is released, never closed, when the
+// object closes. The state is shared with the operations in flight, so an
+// operation resumed after its object was closed or destroyed finds a closed
+// state (operation_aborted), never a dangling one.
+#pragma once
+
+#include <localsock/asio/config.hpp>
+#include <localsock/error.hpp>
+
+#include <chrono>
+#include <optional>
+#include <system_error>
+#include <utility>
+
+namespace localsock::asio_detail {
+
+using WaitType = net::posix::descriptor_base::wait_type;
+inline constexpr WaitType wait_read = net::posix::descriptor_base::wait_read;
+inline constexpr WaitType wait_write = net::posix::descriptor_base::wait_write;
+
+template <class Sync, class Executor>
+class SocketState {
+public:
+    using executor_type = Executor;
+    using sync_type = Sync;
+    using timer_type = net::basic_waitable_timer<std::chrono::steady_clock,
+                                                 net::wait_traits<std::chrono::steady_clock>, Executor>;
+
+    explicit SocketState(const Executor& executor) : descriptor_(executor) {}
+    SocketState(const SocketState&) = delete;
+    SocketState& operator=(const SocketState&) = delete;
+    ~SocketState() { forget_descriptor(); }
+
+    executor_type get_executor() const noexcept { return descriptor_.get_executor(); }
+    bool is_open() const noexcept { return descriptor_.is_open(); }
+    Sync& sync() noexcept { return sync_; }
+    net::posix::basic_stream_descriptor<Executor>& descriptor() noexcept { return descriptor_; }
+
+    // Takes `sync` over: non-blocking for good (Asio sets O_NONBLOCK on the
+    // open file description anyway, so no blocking user may share it) and
+    // registered with the reactor. On failure `sync` is left to the caller,
+    // in blocking mode again, and this state stays closed.
+    void adopt(Sync&& sync, std::error_code& ec) noexcept {
+        ec.clear();
+        close_quietly();
+        if (!sync.is_open()) {
+            ec = std::make_error_code(std::errc::bad_file_descriptor);
+            return;
+        }
+        sync.set_nonblocking(true, ec);
+        net_error_code asio_ec;
+        if (!ec)
+            descriptor_.assign(sync.native_handle(), asio_ec);
+        // Asio's own record that the descriptor is non-blocking, so that its
+        // first wait does not set the flag again.
+        if (!ec && !asio_ec)
+            descriptor_.non_blocking(true, asio_ec);
+        if (!ec && asio_ec)
+            ec = to_std_error(asio_ec);
+        if (ec) {
+            forget_descriptor();
+            std::error_code ignored;
+            sync.set_nonblocking(false, ignored);
+            return;
+        }
+        sync_ = std::move(sync);
+    }
+
+    // The sync object back, in blocking mode; pending operations end with
+    // operation_aborted.
+    Sync release() noexcept {
+        forget_descriptor();
+        if (sync_.is_open()) {
+            std::error_code ignored;
+            sync_.set_nonblocking(false, ignored);
+        }
+        return std::move(sync_);
+    }
+
+    // Pending operations end with operation_aborted; the descriptor is
+    // closed (and a socket file the sync object created removed). Closing a
+    // closed object does nothing, as with Asio's sockets.
+    void close(std::error_code& ec) noexcept {
+        ec.clear();
+        ++generation_;
+        forget_descriptor();
+        if (sync_.is_open())
+            sync_.close(ec);
+    }
+    void close_quietly() noexcept {
+        std::error_code ignored;
+        close(ignored);
+    }
+
+    // Pending operations end with operation_aborted; the socket stays open.
+    void cancel() noexcept {
+        net_error_code ignored;
+        if (descriptor_.is_open())
+            descriptor_.cancel(ignored);
+        if (timer_)
+            timer_->cancel();
+    }
+
+    // How many times the object was closed: a connect that was waiting when
+    // it was closed gives up rather than connect a closed object again.
+    unsigned generation() const noexcept { return generation_; }
+
+    // The timer a connect waits on while the server's backlog is full.
+    timer_type& retry_timer() {
+        if (!timer_)
+            timer_.emplace(descriptor_.get_executor());
+        return *timer_;
+    }
+
+private:
+    void forget_descriptor() noexcept {
+        if (descriptor_.is_open())
+            (void)descriptor_.release(); // deregisters and aborts waits; never closes
+        if (timer_)
+            timer_->cancel();
+    }
+
+    Sync sync_;
+    net::posix::basic_stream_descriptor<Executor> descriptor_;
+    std::optional<timer_type> timer_;
+    unsigned generation_ = 0;
+};
+
+} // namespace localsock::asio_detail
