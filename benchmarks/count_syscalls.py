@@ -8,10 +8,10 @@ hand-written floor on either side. (Names differ where localsock uses
 send/recv for no-SIGPIPE writes and the floor uses write/read; the counts
 are compared.) Then the async servers, server side only (their client is one
 program for all): localsock's against the hand-written epoll server; with
---rivals, libuv's and Asio's shown too (slow under strace: libuv opens a
-handle object for every descriptor it receives).
+--rivals, the coroutine variant, libuv's and Asio's shown too (slow under
+strace: libuv opens a handle object for every descriptor it receives).
 
-    benchmarks/count_syscalls.py --build build [--rivals]
+    benchmarks/count_syscalls.py --build build [--part sync|async] [--rivals]
 """
 import argparse
 import os
@@ -32,13 +32,13 @@ WORKLOADS = [
 # (workload, N) for the async servers. The fan-in is left out: how many
 # events one epoll_wait returns depends on timing, not on the server.
 ASYNC_WORKLOADS = [
-    ("pingpong", 1000),
-    ("handles1", 1000),
-    ("handles64", 200),
+    ("pingpong", 500),
+    ("handles1", 500),
+    ("handles64", 100),
 ]
 ASYNC_FLOOR = "async-epoll"
-ASYNC_CHECKED = ["async-localsock", "async-localsock-coro"]
-ASYNC_SHOWN = ["async-libuv", "async-asio"]
+ASYNC_CHECKED = ["async-localsock"]
+ASYNC_SHOWN = ["async-localsock-coro", "async-libuv", "async-asio"]  # the same operations; the rivals
 
 
 def strace_counts(program, side, workload, size, count, directory):
@@ -77,26 +77,37 @@ def per_operation(program, side, workload, size, count, directory):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--build", required=True)
+    parser.add_argument("--part", choices=("sync", "async"), help="only the sync comparison, or only the async one")
     parser.add_argument("--rivals", action="store_true", help="also count libuv's and Asio's async servers")
     args = parser.parse_args()
-    programs = {n: os.path.join(args.build, "benchmarks", f"bench-{n}") for n in ("raw", "localsock")}
     failures = 0
-    print("| workload | side | hand-written (calls/op) | localsock (calls/op) |")
-    print("|---|---|---|---|")
     with tempfile.TemporaryDirectory(prefix="localsock-strace-") as directory:
-        for workload, size, count, sides in WORKLOADS:
-            for side in sides:
-                raw = per_operation(programs["raw"], side, workload, size, count, directory)
-                ours = per_operation(programs["localsock"], side, workload, size, count, directory)
-                show = lambda c: ", ".join(f"{n} {v:.2f}" for n, v in sorted(c.items())) + f" = {sum(c.values()):.2f}"
-                verdict = "" if sum(ours.values()) <= sum(raw.values()) + 0.01 else "  **MORE**"
-                failures += bool(verdict)
-                print(f"| {workload} | {side} | {show(raw)} | {show(ours)}{verdict} |")
-        failures += compare_async_servers(args.build, directory, args.rivals)
+        if args.part != "async":
+            failures += compare_sync(args.build, directory)
+        if args.part is None:
+            print()
+        if args.part != "sync":
+            failures += compare_async_servers(args.build, directory, args.rivals)
     print()
     print("localsock makes no more system calls per operation than hand-written code."
           if not failures else f"{failures} comparison(s) where localsock makes more system calls.")
     return 1 if failures else 0
+
+
+def compare_sync(build, directory):
+    programs = {n: os.path.join(build, "benchmarks", f"bench-{n}") for n in ("raw", "localsock")}
+    failures = 0
+    print("| workload | side | hand-written (calls/op) | localsock (calls/op) |")
+    print("|---|---|---|---|")
+    for workload, size, count, sides in WORKLOADS:
+        for side in sides:
+            raw = per_operation(programs["raw"], side, workload, size, count, directory)
+            ours = per_operation(programs["localsock"], side, workload, size, count, directory)
+            show = lambda c: ", ".join(f"{n} {v:.2f}" for n, v in sorted(c.items())) + f" = {sum(c.values()):.2f}"
+            verdict = "" if sum(ours.values()) <= sum(raw.values()) + 0.01 else "  **MORE**"
+            failures += bool(verdict)
+            print(f"| {workload} | {side} | {show(raw)} | {show(ours)}{verdict} |")
+    return failures
 
 
 def compare_async_servers(build, directory, rivals):
@@ -104,10 +115,10 @@ def compare_async_servers(build, directory, rivals):
                 [ASYNC_FLOOR] + ASYNC_CHECKED + (ASYNC_SHOWN if rivals else [])}
     programs = {n: p for n, p in programs.items() if os.path.exists(p)}
     if ASYNC_FLOOR not in programs:
-        return 0
+        print(f"no bench-{ASYNC_FLOOR} in {build}/benchmarks")
+        return 1
     checked = [n for n in ASYNC_CHECKED if n in programs]
     short = lambda n: n.removeprefix("async-")
-    print()
     print("Async servers (server side, calls/op):")
     print()
     print("| workload | " + " | ".join(short(n) + (" (floor)" if n == ASYNC_FLOOR else "") for n in programs) + " |")
