@@ -59,7 +59,7 @@ LABELS = {
     "handles64": "handle passing, 64 handles (messages/s)",
     "connect": "connect/accept/close, filesystem name (cycles/s)",
     "seqpacket": "seqpacket round trip, 64 B + 1 handle out, 64 B back (round trips/s)",
-    "fanin": "fan-in, {clients} at once, 64-byte round trips (round trips/s)",
+    "fanin": "fan-in, {clients}, 64-byte round trips (round trips/s)",
 }
 
 
@@ -87,13 +87,29 @@ def run_pair(program, workload, size, count, name, pin, wine, clients=1):
     try:
         out = subprocess.run(prefix + runner + [program, "client"] + args, capture_output=True, text=True,
                              stdin=subprocess.DEVNULL, timeout=120, env=env)
-        server.wait(timeout=60)
+        usage = wait_with_usage(server, timeout=60)
     finally:
         if server.poll() is None:
             server.kill()
     if out.returncode != 0 or server.returncode != 0:
         sys.exit(f"{program} {workload}: failed ({out.returncode}/{server.returncode}): {out.stderr.strip()}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    if result.get("count"):  # the server's CPU time (user + system) per operation
+        result["server_cpu_us"] = (usage.ru_utime + usage.ru_stime) / result["count"] * 1e6
+    return result
+
+
+def wait_with_usage(process, timeout):
+    """Waits for `process` like Popen.wait, and returns its resource usage."""
+    deadline = time.monotonic() + timeout
+    while True:
+        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+        if pid:
+            process.returncode = os.waitstatus_to_exitcode(status)
+            return usage
+        if time.monotonic() > deadline:
+            raise subprocess.TimeoutExpired(process.args, timeout)
+        time.sleep(0.001)
 
 
 def main():
@@ -289,6 +305,14 @@ def async_table(programs, configs, median):
                 theirs = median(rival, workload, clients)
                 if theirs is not None and mine <= theirs:
                     misses.append(f"{short(ours)} not ahead of {short(rival)} on {what}")
+    # The same runs seen from the server's side: what each operation cost it,
+    # in CPU time. Steadier than throughput on a shared machine.
+    lines += ["", "The server's CPU time per operation, user + system (µs, median of the rounds; from wait4):", "",
+              "| workload | " + " | ".join(short(n) for n in programs) + " |", "|" + "---|" * (1 + len(programs))]
+    for workload, clients, _ in configs:
+        cpu = [median(n, workload, clients, "server_cpu_us") for n in programs]
+        lines.append(f"| {async_label(workload, clients).split(' (')[0]} | "
+                     + " | ".join("unsupported" if c is None else f"{c:.2f}" for c in cpu) + " |")
     return lines, misses
 
 
