@@ -3,6 +3,7 @@
 // (async_read_some, then asio::async_write of what came, then read again).
 // Asio has no descriptor passing: the handle workloads report unsupported.
 #include "harness.hpp"
+#include "posix_io.hpp"
 
 #include <asio.hpp>
 
@@ -64,6 +65,7 @@ void accept(stream_protocol::acceptor& acceptor, std::size_t left) {
 } // namespace
 
 void run_server(const Options& o) {
+    posix::DescriptorLeakCheck leak_check; // every descriptor it opened is closed at the end
     asio::io_context io(1);
     ::unlink(o.name.c_str());
     stream_protocol::acceptor acceptor(io, stream_protocol::endpoint(o.name));

@@ -178,6 +178,7 @@ private:
 
 void run_server(const Options& o) {
     ::signal(SIGPIPE, SIG_IGN);
+    posix::DescriptorLeakCheck leak_check; // every descriptor it opened or received is closed at the end
     Server(o).run();
 }
 

@@ -4,6 +4,7 @@
 // until it is out). Handles arrive on IPC pipes and are taken one by one with
 // uv_accept, the only way libuv hands them out (then closed with uv_close).
 #include "harness.hpp"
+#include "posix_io.hpp"
 
 #include <uv.h>
 
@@ -119,11 +120,14 @@ void on_connection(uv_stream_t* listener, int status) {
 void run_server(const Options& o) {
     server = new Server;
     server->o = o;
+    // After the loop's start: libuv keeps descriptors of its own for good.
+    posix::DescriptorLeakCheck leak_check; // every handle received was closed
     ::unlink(o.name.c_str());
     uv_pipe_init(server->loop, &server->listener, 0);
     check(uv_pipe_bind(&server->listener, o.name.c_str()), "bind");
     check(uv_listen(reinterpret_cast<uv_stream_t*>(&server->listener), 128, on_connection), "listen");
     uv_run(server->loop, UV_RUN_DEFAULT);
+    check(uv_loop_close(server->loop), "loop close");
     ::unlink(o.name.c_str());
 }
 

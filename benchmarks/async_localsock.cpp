@@ -3,6 +3,7 @@
 // AsyncListener::async_accept, AsyncStream::async_read_some then
 // net::async_write of what came; for handles, async_receive.
 #include "harness.hpp"
+#include "posix_io.hpp"
 
 #include <localsock/asio.hpp>
 
@@ -91,6 +92,7 @@ void accept(AsyncListener<>& listener, const Options& o, std::size_t left) {
 } // namespace
 
 void run_server(const Options& o) {
+    posix::DescriptorLeakCheck leak_check; // every handle received was closed
     net::io_context io(1);
     AsyncListener<> listener(io, LocalListener::bind(LocalSocketName::parse(o.name), {.reclaim_stale = true}));
     accept(listener, o, o.clients);

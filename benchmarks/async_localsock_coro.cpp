@@ -1,6 +1,7 @@
 // Contender "async-localsock-coro": the async-localsock server written with
 // C++20 coroutines (net::use_awaitable), one coroutine per client.
 #include "harness.hpp"
+#include "posix_io.hpp"
 
 #include <localsock/asio.hpp>
 
@@ -64,6 +65,7 @@ net::awaitable<void> serve(AsyncListener<>& listener, const Options& o) {
 } // namespace
 
 void run_server(const Options& o) {
+    posix::DescriptorLeakCheck leak_check; // every handle received was closed
     net::io_context io(1);
     AsyncListener<> listener(io, LocalListener::bind(LocalSocketName::parse(o.name), {.reclaim_stale = true}));
     net::co_spawn(io, serve(listener, o), [](std::exception_ptr e) {

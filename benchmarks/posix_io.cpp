@@ -6,6 +6,7 @@
 #include <cstring>
 #include <thread>
 
+#include <dirent.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -110,6 +111,25 @@ std::size_t receive_and_close(int fd, void* data, std::size_t size, std::size_t 
     if (try_receive_and_close(fd, data, size, room, handles) != static_cast<ssize_t>(size))
         fail("recvmsg");
     return handles;
+}
+
+std::size_t open_descriptors() {
+    DIR* dir = ::opendir("/proc/self/fd");
+    if (dir == nullptr)
+        fail("opendir /proc/self/fd");
+    std::size_t count = 0;
+    while (const dirent* entry = ::readdir(dir))
+        if (entry->d_name[0] != '.')
+            ++count;
+    ::closedir(dir);
+    return count - 1; // the directory stream's own descriptor
+}
+
+DescriptorLeakCheck::~DescriptorLeakCheck() {
+    const std::size_t now = open_descriptors();
+    if (now > at_start_)
+        fail("descriptors left open: " + std::to_string(at_start_) + " at the start, " + std::to_string(now) +
+             " at the end");
 }
 
 } // namespace bench::posix

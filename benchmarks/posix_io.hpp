@@ -35,4 +35,20 @@ ssize_t try_receive_and_close(int fd, void* data, std::size_t size, std::size_t 
 // descriptors came with them.
 std::size_t receive_and_close(int fd, void* data, std::size_t size, std::size_t room);
 
+// How many descriptors the process has open (Linux: /proc/self/fd).
+std::size_t open_descriptors();
+
+// Put one first in a server: when it goes, the server must have closed every
+// descriptor it opened or received (fails otherwise).
+class DescriptorLeakCheck {
+public:
+    DescriptorLeakCheck() : at_start_(open_descriptors()) {}
+    ~DescriptorLeakCheck();
+    DescriptorLeakCheck(const DescriptorLeakCheck&) = delete;
+    DescriptorLeakCheck& operator=(const DescriptorLeakCheck&) = delete;
+
+private:
+    std::size_t at_start_;
+};
+
 } // namespace bench::posix
