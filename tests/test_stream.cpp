@@ -246,6 +246,36 @@ TEST_CASE("stream: non-blocking mode reports would_block") {
     CHECK(a.read_some(buffer(data)) == 1);
 }
 
+TEST_CASE("stream: a non-blocking connect gives a stream in non-blocking mode") {
+    const testing::HandleLeakCheck leaks;
+    const LocalSocketName name = testing::unique_namespaced_name("nonblocking-connect");
+    LocalListener listener = LocalListener::bind(name);
+    LocalStream client = LocalStream::connect(name, ConnectOptions{.nonblocking = true});
+    LocalStream server = listener.accept();
+    std::array<char, 16> data{};
+    std::error_code ec;
+    CHECK(client.read_some(buffer(data), ec) == 0); // nothing yet: no wait
+    CHECK(ec == std::errc::operation_would_block);
+    server.write_all("x");
+    std::size_t got = 0;
+    for (int i = 0; i < 1000 && got == 0; ++i) { // a pipe write may take a moment to show
+        got = client.read_some(buffer(data), ec);
+        if (ec == std::errc::operation_would_block)
+            std::this_thread::sleep_for(1ms);
+        else
+            REQUIRE_FALSE(ec);
+    }
+    CHECK(got == 1);
+    CHECK(data[0] == 'x');
+
+    // Nobody there is still refused, not would_block. (On Windows a
+    // connected instance keeps the name in use: close it too.)
+    listener.close();
+    server.close();
+    LocalStream::connect(name, ConnectOptions{.nonblocking = true}, ec);
+    CHECK(ec == std::errc::connection_refused);
+}
+
 TEST_CASE("stream: a peer that dies mid-message gives end_of_stream, not a hang") {
     const testing::HandleLeakCheck leaks;
     const LocalSocketName name = testing::unique_namespaced_name("dies");

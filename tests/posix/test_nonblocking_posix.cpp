@@ -134,3 +134,29 @@ TEST_CASE("nonblocking: nonblocking_accepted hands out non-blocking sockets from
 }
 
 } // TEST_SUITE
+
+TEST_CASE("nonblocking: a non-blocking connect to a full backlog is would_block at once, then connects") {
+    const testing::HandleLeakCheck leaks;
+    const LocalSocketName name = testing::unique_namespaced_name("full-backlog");
+    LocalListener listener = LocalListener::bind(name, {.backlog = 0});
+    std::vector<LocalStream> queued;
+    std::error_code ec;
+    const auto started = std::chrono::steady_clock::now();
+    for (int i = 0; i < 64; ++i) { // fill the backlog
+        LocalStream client = LocalStream::connect(name, ConnectOptions{.nonblocking = true}, ec);
+        if (ec)
+            break;
+        CHECK(has_o_nonblock(client.native_handle()));
+        queued.push_back(std::move(client));
+    }
+    CHECK(ec == std::errc::operation_would_block);
+    CHECK(std::chrono::steady_clock::now() - started < 1s); // no wait for busy_timeout
+    CHECK_FALSE(queued.empty());
+
+    LocalStream accepted = listener.accept(); // room again
+    LocalStream late = LocalStream::connect(name, ConnectOptions{.nonblocking = true});
+    CHECK(late.is_open());
+    std::array<char, 4> data{};
+    late.read_some(buffer(data), ec); // non-blocking: the error at once, not a wait
+    CHECK(ec == std::errc::operation_would_block);
+}

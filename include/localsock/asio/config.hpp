@@ -22,6 +22,35 @@
 
 #include <system_error>
 
+#if defined(LOCALSOCK_ASIO_USE_BOOST)
+#  define LOCALSOCK_ASIO_VERSION BOOST_ASIO_VERSION
+#  define LOCALSOCK_ASIO_DEFINE_HANDLER_PTR(op) BOOST_ASIO_DEFINE_HANDLER_PTR(op)
+#  define LOCALSOCK_ASIO_CONT_HELPERS ::boost_asio_handler_cont_helpers
+#  if defined(BOOST_ASIO_HAS_IO_URING_AS_DEFAULT)
+#    define LOCALSOCK_ASIO_NO_REACTOR 1
+#  endif
+#else
+#  define LOCALSOCK_ASIO_VERSION ASIO_VERSION
+#  define LOCALSOCK_ASIO_DEFINE_HANDLER_PTR(op) ASIO_DEFINE_HANDLER_PTR(op)
+#  define LOCALSOCK_ASIO_CONT_HELPERS ::asio_handler_cont_helpers
+#  if defined(ASIO_HAS_IO_URING_AS_DEFAULT)
+#    define LOCALSOCK_ASIO_NO_REACTOR 1
+#  endif
+#endif
+
+// How a POSIX operation that would block waits (detail/backend.hpp):
+// speculatively inside Asio's reactor — the socket call made under the
+// reactor's descriptor lock, as Asio's own socket operations are, so a wait
+// costs no system call beyond the readiness itself — where the reactor's
+// interface is the one this layer was written and tested against (Asio 1.22
+// to 1.26: standalone 1.22, Boost 1.79 to 1.81); otherwise, or with
+// LOCALSOCK_ASIO_PORTABLE_WAIT defined, through the public descriptor
+// async_wait, which re-arms the descriptor (one epoll_ctl) per wait.
+#if !defined(_WIN32) && !defined(LOCALSOCK_ASIO_PORTABLE_WAIT) && !defined(LOCALSOCK_ASIO_NO_REACTOR) && \
+    LOCALSOCK_ASIO_VERSION >= 102200 && LOCALSOCK_ASIO_VERSION < 102700
+#  define LOCALSOCK_ASIO_SPECULATIVE_WAIT 1
+#endif
+
 namespace localsock {
 
 #if defined(LOCALSOCK_ASIO_USE_BOOST)

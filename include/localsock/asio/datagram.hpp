@@ -46,8 +46,8 @@ public:
     template <class Token = net::default_completion_token_t<Executor>>
     auto async_send_to(const LocalSocketName& to, net::const_buffer datagram,
                        std::span<const BorrowedHandle> handles, Token&& token = Token()) {
-        return asio_detail::start_reactive<void(net_error_code)>(
-            this->shared_state(), asio_detail::wait_write,
+        return asio_detail::start_attempt<void(net_error_code)>(
+            this->shared_state(), asio_detail::Direction::write,
             asio_detail::void_call([&to, datagram, handles](LocalDatagram& socket, std::error_code& ec) {
                 socket.send_to(to, asio_detail::to_localsock(datagram), handles, ec);
             }),
@@ -56,8 +56,8 @@ public:
     template <class Token = net::default_completion_token_t<Executor>>
     auto async_send_to(const LocalSocketName& to, net::const_buffer datagram, const ancillary::Builder& control,
                        Token&& token = Token()) {
-        return asio_detail::start_reactive<void(net_error_code)>(
-            this->shared_state(), asio_detail::wait_write,
+        return asio_detail::start_attempt<void(net_error_code)>(
+            this->shared_state(), asio_detail::Direction::write,
             asio_detail::void_call([&to, datagram, &control](LocalDatagram& socket, std::error_code& ec) {
                 socket.send_to(to, asio_detail::to_localsock(datagram), control, ec);
             }),
@@ -69,8 +69,8 @@ public:
     // nothing.
     template <class Token = net::default_completion_token_t<Executor>>
     auto async_receive_from(net::mutable_buffer buffer, LocalSocketName& sender, Token&& token = Token()) {
-        return asio_detail::start_reactive<void(net_error_code, ReceiveResult)>(
-            this->shared_state(), asio_detail::wait_read,
+        return asio_detail::start_attempt<void(net_error_code, ReceiveResult)>(
+            this->shared_state(), asio_detail::Direction::read,
             asio_detail::single_call<ReceiveResult>([buffer, &sender](LocalDatagram& socket, std::error_code& ec) {
                 return socket.receive_from(asio_detail::to_localsock(buffer), sender, ec);
             }),
@@ -79,8 +79,8 @@ public:
     template <class Token = net::default_completion_token_t<Executor>>
     auto async_receive_from(net::mutable_buffer buffer, LocalSocketName& sender, std::vector<OwnedHandle>& handles,
                             Token&& token = Token()) {
-        return asio_detail::start_reactive<void(net_error_code, ReceiveResult)>(
-            this->shared_state(), asio_detail::wait_read,
+        return asio_detail::start_attempt<void(net_error_code, ReceiveResult)>(
+            this->shared_state(), asio_detail::Direction::read,
             asio_detail::single_call<ReceiveResult>(
                 [buffer, &sender, &handles](LocalDatagram& socket, std::error_code& ec) {
                     return socket.receive_from(asio_detail::to_localsock(buffer), sender, handles, ec);
@@ -90,8 +90,8 @@ public:
     template <class Token = net::default_completion_token_t<Executor>>
     auto async_receive_from(net::mutable_buffer buffer, LocalSocketName& sender, ancillary::Received& control,
                             ReceiveFlags flags, Token&& token = Token()) {
-        return asio_detail::start_reactive<void(net_error_code, ReceiveResult)>(
-            this->shared_state(), asio_detail::wait_read,
+        return asio_detail::start_attempt<void(net_error_code, ReceiveResult)>(
+            this->shared_state(), asio_detail::Direction::read,
             asio_detail::single_call<ReceiveResult>(
                 [buffer, &sender, &control, flags](LocalDatagram& socket, std::error_code& ec) {
                     return socket.receive_from(asio_detail::to_localsock(buffer), sender, control, flags, ec);
@@ -106,8 +106,8 @@ public:
     }
     template <class Token = net::default_completion_token_t<Executor>>
     auto async_send(net::const_buffer datagram, std::span<const BorrowedHandle> handles, Token&& token = Token()) {
-        return asio_detail::start_reactive<void(net_error_code)>(
-            this->shared_state(), asio_detail::wait_write,
+        return asio_detail::start_attempt<void(net_error_code)>(
+            this->shared_state(), asio_detail::Direction::write,
             asio_detail::void_call([datagram, handles](LocalDatagram& socket, std::error_code& ec) {
                 socket.send(asio_detail::to_localsock(datagram), handles, ec);
             }),
@@ -115,8 +115,8 @@ public:
     }
     template <class Token = net::default_completion_token_t<Executor>>
     auto async_receive(net::mutable_buffer buffer, Token&& token = Token()) {
-        return asio_detail::start_reactive<void(net_error_code, ReceiveResult)>(
-            this->shared_state(), asio_detail::wait_read,
+        return asio_detail::start_attempt<void(net_error_code, ReceiveResult)>(
+            this->shared_state(), asio_detail::Direction::read,
             asio_detail::single_call<ReceiveResult>([buffer](LocalDatagram& socket, std::error_code& ec) {
                 return socket.receive(asio_detail::to_localsock(buffer), ec);
             }),
@@ -124,8 +124,8 @@ public:
     }
     template <class Token = net::default_completion_token_t<Executor>>
     auto async_receive(net::mutable_buffer buffer, std::vector<OwnedHandle>& handles, Token&& token = Token()) {
-        return asio_detail::start_reactive<void(net_error_code, ReceiveResult)>(
-            this->shared_state(), asio_detail::wait_read,
+        return asio_detail::start_attempt<void(net_error_code, ReceiveResult)>(
+            this->shared_state(), asio_detail::Direction::read,
             asio_detail::single_call<ReceiveResult>([buffer, &handles](LocalDatagram& socket, std::error_code& ec) {
                 return socket.receive(asio_detail::to_localsock(buffer), handles, ec);
             }),

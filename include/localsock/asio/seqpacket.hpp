@@ -66,8 +66,8 @@ public:
     }
     template <class Token = net::default_completion_token_t<Executor>>
     auto async_send(net::const_buffer message, const ancillary::Builder& control, Token&& token = Token()) {
-        return asio_detail::start_reactive<void(net_error_code)>(
-            this->shared_state(), asio_detail::wait_write,
+        return asio_detail::start_attempt<void(net_error_code)>(
+            this->shared_state(), asio_detail::Direction::write,
             asio_detail::void_call([message, &control](LocalSeqpacket& socket, std::error_code& ec) {
                 socket.send(asio_detail::to_localsock(message), control, ec);
             }),
@@ -82,8 +82,8 @@ public:
     // waiting has taken nothing.
     template <class Token = net::default_completion_token_t<Executor>>
     auto async_receive(net::mutable_buffer buffer, Token&& token = Token()) {
-        return asio_detail::start_reactive<void(net_error_code, ReceiveResult)>(
-            this->shared_state(), asio_detail::wait_read,
+        return asio_detail::start_attempt<void(net_error_code, ReceiveResult)>(
+            this->shared_state(), asio_detail::Direction::read,
             asio_detail::single_call<ReceiveResult>([buffer](LocalSeqpacket& socket, std::error_code& ec) {
                 return socket.receive(asio_detail::to_localsock(buffer), ec);
             }),
@@ -91,8 +91,8 @@ public:
     }
     template <class Token = net::default_completion_token_t<Executor>>
     auto async_receive(net::mutable_buffer buffer, std::vector<OwnedHandle>& handles, Token&& token = Token()) {
-        return asio_detail::start_reactive<void(net_error_code, ReceiveResult)>(
-            this->shared_state(), asio_detail::wait_read,
+        return asio_detail::start_attempt<void(net_error_code, ReceiveResult)>(
+            this->shared_state(), asio_detail::Direction::read,
             asio_detail::single_call<ReceiveResult>([buffer, &handles](LocalSeqpacket& socket, std::error_code& ec) {
                 return socket.receive(asio_detail::to_localsock(buffer), handles, ec);
             }),
@@ -105,8 +105,8 @@ public:
     template <class Token = net::default_completion_token_t<Executor>>
     auto async_receive(net::mutable_buffer buffer, ancillary::Received& control, ReceiveFlags flags,
                        Token&& token = Token()) {
-        return asio_detail::start_reactive<void(net_error_code, ReceiveResult)>(
-            this->shared_state(), asio_detail::wait_read,
+        return asio_detail::start_attempt<void(net_error_code, ReceiveResult)>(
+            this->shared_state(), asio_detail::Direction::read,
             asio_detail::single_call<ReceiveResult>(
                 [buffer, &control, flags](LocalSeqpacket& socket, std::error_code& ec) {
                     return socket.receive(asio_detail::to_localsock(buffer), control, flags, ec);
@@ -117,8 +117,8 @@ public:
 private:
     template <class Handle, class Token>
     auto send_message(net::const_buffer message, std::span<const Handle> handles, Token&& token) {
-        return asio_detail::start_reactive<void(net_error_code)>(
-            this->shared_state(), asio_detail::wait_write,
+        return asio_detail::start_attempt<void(net_error_code)>(
+            this->shared_state(), asio_detail::Direction::write,
             asio_detail::void_call([message, handles](LocalSeqpacket& socket, std::error_code& ec) {
                 socket.send(asio_detail::to_localsock(message), handles, ec);
             }),
@@ -153,8 +153,8 @@ public:
     // void(error_code, AsyncSeqpacket<Executor>) (a closed socket on error).
     template <class Token = net::default_completion_token_t<Executor>>
     auto async_accept(Token&& token = Token()) {
-        return asio_detail::start_reactive<void(net_error_code, AsyncSeqpacket<Executor>)>(
-            this->shared_state(), asio_detail::wait_read,
+        return asio_detail::start_attempt<void(net_error_code, AsyncSeqpacket<Executor>)>(
+            this->shared_state(), asio_detail::Direction::read,
             asio_detail::AcceptAttempt<AsyncSeqpacket<Executor>>{this->get_executor(), {}},
             std::forward<Token>(token));
     }

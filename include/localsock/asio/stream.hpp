@@ -10,9 +10,11 @@
 // object is used from one strand at a time (one thread running the
 // io_context, or an explicit strand): its operations are started, and it is
 // closed, cancelled, moved or destroyed, there. At most one read-side
-// operation (async_read_some, async_receive) and one write-side operation
-// (async_write_some, async_send) may be pending at once; composed operations
-// such as net::async_write count as one.
+// operation (async_read_some, async_receive, and on a listener async_accept)
+// and one write-side operation (async_write_some, async_send) may be pending
+// at once; composed operations such as net::async_write count as one. The
+// handlers of one object's two sides may run on two threads at once unless
+// the object's executor is a strand.
 #pragma once
 
 #include <localsock/asio/config.hpp>
@@ -72,8 +74,8 @@ public:
     // are closed (use async_receive to keep them).
     template <class MutableBufferSequence, class Token = net::default_completion_token_t<Executor>>
     auto async_read_some(const MutableBufferSequence& buffers, Token&& token = Token()) {
-        return asio_detail::start_reactive<void(net_error_code, std::size_t)>(
-            this->shared_state(), asio_detail::wait_read,
+        return asio_detail::start_attempt<void(net_error_code, std::size_t)>(
+            this->shared_state(), asio_detail::Direction::read,
             asio_detail::single_call<std::size_t>([buffers](LocalStream& stream, std::error_code& ec) {
                 return at_eof(stream, read_some(stream, buffers, ec), buffers, ec);
             }),
@@ -81,8 +83,8 @@ public:
     }
     template <class ConstBufferSequence, class Token = net::default_completion_token_t<Executor>>
     auto async_write_some(const ConstBufferSequence& buffers, Token&& token = Token()) {
-        return asio_detail::start_reactive<void(net_error_code, std::size_t)>(
-            this->shared_state(), asio_detail::wait_write,
+        return asio_detail::start_attempt<void(net_error_code, std::size_t)>(
+            this->shared_state(), asio_detail::Direction::write,
             asio_detail::single_call<std::size_t>([buffers](LocalStream& stream, std::error_code& ec) {
                 if constexpr (std::is_convertible_v<ConstBufferSequence, net::const_buffer>)
                     return stream.write_some(asio_detail::to_localsock(net::const_buffer(buffers)), ec);
@@ -107,18 +109,18 @@ public:
         return send_with_handles(bytes, handles, std::forward<Token>(token));
     }
 
-    // Reads like async_read_some and appends the handles that came with
-    // those bytes to `handles`. The sync receive's contract: too many handles
+    // Reads like async_read_some (the end of the stream is net::error::eof)
+    // and appends the handles that came with those bytes to `handles`. The sync receive's contract: too many handles
     // delivers the bytes, closes every handle that arrived and completes with
     // errc::handles_truncated and the byte count. void(error_code, std::size_t).
     // A receive cancelled while waiting has taken nothing: the bytes and
     // their handles stay queued for the next receive.
     template <class Token = net::default_completion_token_t<Executor>>
     auto async_receive(net::mutable_buffer buffer, std::vector<OwnedHandle>& handles, Token&& token = Token()) {
-        return asio_detail::start_reactive<void(net_error_code, std::size_t)>(
-            this->shared_state(), asio_detail::wait_read,
+        return asio_detail::start_attempt<void(net_error_code, std::size_t)>(
+            this->shared_state(), asio_detail::Direction::read,
             asio_detail::single_call<std::size_t>([buffer, &handles](LocalStream& stream, std::error_code& ec) {
-                return stream.receive(asio_detail::to_localsock(buffer), handles, ec);
+                return at_eof(stream, stream.receive(asio_detail::to_localsock(buffer), handles, ec), buffer, ec);
             }),
             std::forward<Token>(token));
     }
@@ -127,8 +129,8 @@ public:
     // and void(error_code, ReceiveResult).
     template <class Token = net::default_completion_token_t<Executor>>
     auto async_send(net::const_buffer bytes, const ancillary::Builder& control, Token&& token = Token()) {
-        return asio_detail::start_reactive<void(net_error_code, std::size_t)>(
-            this->shared_state(), asio_detail::wait_write,
+        return asio_detail::start_attempt<void(net_error_code, std::size_t)>(
+            this->shared_state(), asio_detail::Direction::write,
             asio_detail::send_all(asio_detail::to_localsock(bytes),
                                   [&control](LocalStream& stream, ConstBuffer b, std::error_code& ec) {
                                       return stream.send(b, control, ec);
@@ -142,8 +144,8 @@ public:
     template <class Token = net::default_completion_token_t<Executor>>
     auto async_receive(net::mutable_buffer buffer, ancillary::Received& control, ReceiveFlags flags,
                        Token&& token = Token()) {
-        return asio_detail::start_reactive<void(net_error_code, ReceiveResult)>(
-            this->shared_state(), asio_detail::wait_read,
+        return asio_detail::start_attempt<void(net_error_code, ReceiveResult)>(
+            this->shared_state(), asio_detail::Direction::read,
             asio_detail::single_call<ReceiveResult>(
                 [buffer, &control, flags](LocalStream& stream, std::error_code& ec) {
                     return stream.receive(asio_detail::to_localsock(buffer), control, flags, ec);
@@ -154,8 +156,8 @@ public:
 private:
     template <class Handle, class Token>
     auto send_with_handles(net::const_buffer bytes, std::span<const Handle> handles, Token&& token) {
-        return asio_detail::start_reactive<void(net_error_code, std::size_t)>(
-            this->shared_state(), asio_detail::wait_write,
+        return asio_detail::start_attempt<void(net_error_code, std::size_t)>(
+            this->shared_state(), asio_detail::Direction::write,
             asio_detail::send_all(asio_detail::to_localsock(bytes),
                                   [handles](LocalStream& stream, ConstBuffer b, std::error_code& ec) {
                                       return stream.send(b, handles, ec);
@@ -210,8 +212,8 @@ public:
     // Cancelling takes no connection from the queue.
     template <class Token = net::default_completion_token_t<Executor>>
     auto async_accept(Token&& token = Token()) {
-        return asio_detail::start_reactive<void(net_error_code, AsyncStream<Executor>)>(
-            this->shared_state(), asio_detail::wait_read,
+        return asio_detail::start_attempt<void(net_error_code, AsyncStream<Executor>)>(
+            this->shared_state(), asio_detail::Direction::read,
             asio_detail::AcceptAttempt<AsyncStream<Executor>>{this->get_executor(), {}}, std::forward<Token>(token));
     }
 };

@@ -6,7 +6,7 @@
 #pragma once
 
 #include <localsock/asio/config.hpp>
-#include <localsock/asio/detail/reactive_op.hpp>
+#include <localsock/asio/detail/attempts.hpp>
 #include <localsock/name.hpp>
 #include <localsock/stream.hpp>
 
@@ -89,7 +89,7 @@ private:
 template <class State, class Token>
 auto start_connect(const std::shared_ptr<State>& state, const LocalSocketName& name, const ConnectOptions& options,
                    Token&& token) {
-    auto& io_object = state->descriptor();
+    auto& io_object = state->retry_timer();
     return net::async_compose<Token, void(net_error_code)>(ConnectOp<State>(state, name, options), token, io_object);
 }
 

@@ -1,10 +1,10 @@
 // Private: what every localsock Asio object holds on POSIX — the sync object
-// that owns the descriptor and does all the socket work, and an Asio
-// descriptor on the same descriptor that only waits for readiness.
+// that owns the descriptor and does all the socket work, and its
+// registration with Asio's reactor (Readiness: speculative_wait.hpp or
+// portable_wait.hpp), which only waits.
 //
-// The sync object keeps the descriptor (and closes it); the Asio descriptor
-// registers it with the reactor and is released, never closed, when the
-// object closes. The state is shared with the operations in flight, so an
+// The sync object keeps the descriptor (and closes it); the registration is
+// released, never closes it, when the object closes. The state is shared with the operations in flight, so an
 // operation resumed after its object was closed or destroyed finds a closed
 // state (operation_aborted), never a dangling one.
 #pragma once
@@ -12,16 +12,18 @@
 #include <localsock/asio/config.hpp>
 #include <localsock/error.hpp>
 
+#if defined(LOCALSOCK_ASIO_SPECULATIVE_WAIT)
+#  include <localsock/asio/detail/speculative_wait.hpp>
+#else
+#  include <localsock/asio/detail/portable_wait.hpp>
+#endif
+
 #include <chrono>
 #include <optional>
 #include <system_error>
 #include <utility>
 
 namespace localsock::asio_detail {
-
-using WaitType = net::posix::descriptor_base::wait_type;
-inline constexpr WaitType wait_read = net::posix::descriptor_base::wait_read;
-inline constexpr WaitType wait_write = net::posix::descriptor_base::wait_write;
 
 template <class Sync, class Executor>
 class SocketState {
@@ -31,15 +33,15 @@ public:
     using timer_type = net::basic_waitable_timer<std::chrono::steady_clock,
                                                  net::wait_traits<std::chrono::steady_clock>, Executor>;
 
-    explicit SocketState(const Executor& executor) : descriptor_(executor) {}
+    explicit SocketState(const Executor& executor) : readiness_(executor) {}
     SocketState(const SocketState&) = delete;
     SocketState& operator=(const SocketState&) = delete;
     ~SocketState() { forget_descriptor(); }
 
-    executor_type get_executor() const noexcept { return descriptor_.get_executor(); }
-    bool is_open() const noexcept { return descriptor_.is_open(); }
+    executor_type get_executor() const noexcept { return readiness_.get_executor(); }
+    bool is_open() const noexcept { return readiness_.is_open(); }
     Sync& sync() noexcept { return sync_; }
-    net::posix::basic_stream_descriptor<Executor>& descriptor() noexcept { return descriptor_; }
+    Readiness<Executor>& readiness() noexcept { return readiness_; }
 
     // Takes `sync` over: non-blocking for good (Asio sets O_NONBLOCK on the
     // open file description anyway, so no blocking user may share it) and
@@ -53,17 +55,9 @@ public:
             return;
         }
         sync.set_nonblocking(true, ec);
-        net_error_code asio_ec;
         if (!ec)
-            descriptor_.assign(sync.native_handle(), asio_ec);
-        // Asio's own record that the descriptor is non-blocking, so that its
-        // first wait does not set the flag again.
-        if (!ec && !asio_ec)
-            descriptor_.non_blocking(true, asio_ec);
-        if (!ec && asio_ec)
-            ec = to_std_error(asio_ec);
+            readiness_.assign(sync.native_handle(), ec);
         if (ec) {
-            forget_descriptor();
             std::error_code ignored;
             sync.set_nonblocking(false, ignored);
             return;
@@ -99,9 +93,7 @@ public:
 
     // Pending operations end with operation_aborted; the socket stays open.
     void cancel() noexcept {
-        net_error_code ignored;
-        if (descriptor_.is_open())
-            descriptor_.cancel(ignored);
+        readiness_.cancel();
         if (timer_)
             timer_->cancel();
     }
@@ -113,20 +105,19 @@ public:
     // The timer a connect waits on while the server's backlog is full.
     timer_type& retry_timer() {
         if (!timer_)
-            timer_.emplace(descriptor_.get_executor());
+            timer_.emplace(readiness_.get_executor());
         return *timer_;
     }
 
 private:
     void forget_descriptor() noexcept {
-        if (descriptor_.is_open())
-            (void)descriptor_.release(); // deregisters and aborts waits; never closes
+        readiness_.release(); // aborts pending operations; never closes
         if (timer_)
             timer_->cancel();
     }
 
     Sync sync_;
-    net::posix::basic_stream_descriptor<Executor> descriptor_;
+    Readiness<Executor> readiness_;
     std::optional<timer_type> timer_;
     unsigned generation_ = 0;
 };
