@@ -54,8 +54,8 @@ private:
     void receive() {
         stream_.async_receive(net::buffer(buffer_, handle_message_bytes), handles_,
                               [this, self = shared_from_this()](net_error_code ec, std::size_t n) {
-                                  if (ec == net::error::eof || (!ec && n == 0))
-                                      return; // the end of the stream (async_receive reports it as 0 bytes)
+                                  if (ec == net::error::eof)
+                                      return; // the client is done
                                   if (ec || n != handle_message_bytes || handles_.size() != o_.handles_per_message())
                                       fail("receive: " + ec.message());
                                   handles_.clear();

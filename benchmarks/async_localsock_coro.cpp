@@ -42,8 +42,8 @@ net::awaitable<void> receive(AsyncStream<> stream, const Options& o) {
     handles.reserve(64);
     for (std::uint64_t messages = 0;;) {
         const auto [ec, n] = co_await stream.async_receive(net::buffer(buffer), handles, use_tuple);
-        if (ec == net::error::eof || (!ec && n == 0))
-            co_return; // the end of the stream (async_receive reports it as 0 bytes)
+        if (ec == net::error::eof)
+            co_return; // the client is done
         if (ec || n != sizeof buffer || handles.size() != o.handles_per_message())
             fail("receive: " + ec.message());
         handles.clear();
