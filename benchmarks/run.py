@@ -403,35 +403,38 @@ Asio wherever they take part.
 ASYNC_TAIL = """
 System calls per operation, server side, counted with `perf stat -e
 'syscalls:sys_enter_*'` on the pinned, untraced server (strace slows the
-server so much that it never has to wait, which hides the waiting path);
-one run each, ping-pong and handles 20,000 operations, fan-in 50,000:
+server so much that it seldom has to wait, which hides the waiting path); one
+run each, ping-pong and handles 20,000 operations, fan-in 50,000. How many
+reads find nothing (EAGAIN) depends on timing: localsock's and Asio's extra
+reads per round trip ranged from 0.07 to 0.88 between runs here.
 
 | workload | epoll (floor) | localsock | libuv | asio |
 |---|---|---|---|---|
-| ping-pong | recv, send, epoll_wait = 3.00 | recv 1.07, send, epoll_wait 2.00, epoll_ctl 0.07 = 4.14 | read, write, epoll_wait = 3.00 | recv 1.11, send, epoll_wait 2.00 = 4.11 |
-| 1 handle + 8 bytes | recvmsg, close = 2.00 | recvmsg, close, epoll_wait = 3.00 | recvmsg, close, epoll_wait, epoll_ctl = 4.00 | unsupported |
-| fan-in, 64 clients | recv, send, epoll_wait 0.02 = 2.02 | recv 1.58, send, epoll_ctl 0.58, epoll_wait 0.04 = 3.20 | read, write, epoll_wait 0.02 = 2.03 | recv 1.79, send, epoll_wait 0.05 = 2.84 |
-| fan-in, 512 clients | recv 1.03, send 1.01, others 0.02 = 2.06 | recv 1.36, send 1.01, epoll_ctl 0.36, others 0.05 = 2.78 | read 1.02, write 1.01, others 0.03 = 2.06 | recv 1.54, send 1.01, others 0.06 = 2.61 |
+| ping-pong | recv, send, epoll_wait = 3.00 | recv 1.38, send, epoll_wait 2.00 = 4.38 | read, write, epoll_wait = 3.00 | recv 1.60, send, epoll_wait 2.00 = 4.60 |
+| 1 handle + 8 bytes | recvmsg, close = 2.03 | recvmsg, close, epoll_wait = 3.00 | recvmsg, close, epoll_wait, epoll_ctl = 4.00 | unsupported |
+| fan-in, 64 clients | recv, send, epoll_wait 0.10 = 2.10 | recv 1.88, send, epoll_wait 0.07 = 2.96 | read, write, epoll_wait 0.07 = 2.07 | recv 1.88, send, epoll_wait 0.10 = 2.98 |
+| fan-in, 512 clients | recv 1.03, send 1.01, others 0.02 = 2.06 | recv 1.61, send 1.01, others 0.05 = 2.67 | read 1.02, write 1.01, others 0.03 = 2.06 | recv 1.61, send 1.01, others 0.06 = 2.68 |
 
-localsock's extra calls, and where they come from:
+localsock makes Asio's own calls; beyond the floor's, and why:
 
-- **epoll_wait 1 more per operation when one client keeps the loop busy**
-  (ping-pong, handles): every operation that completes at once is posted (an
-  Asio handler never runs inside its initiating function), and Asio's
-  scheduler polls its reactor (`epoll_wait` with timeout 0) each time it
-  reaches its task marker with handlers queued. Asio's own sockets pay the
-  same (asio column).
-- **recv that says EAGAIN, then epoll_ctl, for every wait** (fan-in: 0.58
-  and 0.36 per round trip): after a read the next read is tried at once,
-  though a short read already said the socket is empty (the floor and libuv
-  skip that try; Asio's own sockets skip it after some); then the wait is an Asio
-  `async_wait`, which re-arms the descriptor with `EPOLL_CTL_MOD` each time.
-  Asio's own reads wait without it (their reactor operation is queued on the
-  registration made once).
+- **A read that finds nothing** (EAGAIN), on every workload where the server
+  waits for its client: the next read is tried at once even when the last one
+  came back short of its buffer, which on a Unix stream means the socket was
+  empty. The floor and libuv wait for the next event instead. (Asio marks an
+  operation "exhausted", so that the reactor waits instead of trying, only at
+  the end of a stream.)
+- **One epoll_wait more per operation while one client keeps the loop busy**
+  (ping-pong, handles): an operation that completes at once is posted (a
+  handler never runs inside its initiating function), and Asio's scheduler
+  polls its reactor (`epoll_wait` with timeout 0) whenever it reaches its
+  task with handlers queued. Asio's own sockets pay the same.
 
-The count is checked by `benchmarks/count_syscalls.py --part async` (strace,
-server side, ping-pong and handles; meson test `async-syscalls-per-operation`,
-registered as expected to fail until localsock makes the floor's calls).
+There is no `epoll_ctl` per wait: localsock's operations are reactor
+operations, queued on the registration made once, as Asio's own are.
+`benchmarks/count_syscalls.py --part async` checks the count under strace
+(server side, ping-pong and handles; meson test
+`async-syscalls-per-operation`, registered as expected to fail until
+localsock makes the floor's calls).
 """
 
 WINE_HEAD = """# localsock performance under Wine
