@@ -155,7 +155,7 @@ def main():
     divisor = 256 if args.quick else 16 if args.wine else 1
     configs = [(w, s, max(s, c // divisor)) for w, s, c in configs]
     async_configs = [(w, n, max(1, c // divisor)) for w, n, c in ASYNC_CONFIGS] if async_programs else []
-    results = {}  # (contender, workload, size) -> list of JSON results
+    results = {}  # (contender, workload, size, or clients for the async servers) -> list of JSON results
     started = time.time()
     load_at_start = os.getloadavg()[0]  # the machine's other work: say how busy it was
     socket_dir = tempfile.mkdtemp(prefix="localsock-bench-")
