@@ -50,7 +50,9 @@ ASYNC_CONFIGS = [
     ("fanin", 512, 50000),
 ]
 ASYNC_FLOOR = "async-epoll"
-ASYNC_CONTENDERS = [ASYNC_FLOOR, "async-localsock", "async-localsock-coro", "async-libuv", "async-asio"]
+# async-epoll-eagain: the floor reading until EAGAIN every time (no short-read rule).
+ASYNC_CONTENDERS = [ASYNC_FLOOR, "async-epoll-eagain", "async-localsock", "async-localsock-coro", "async-libuv",
+                    "async-asio"]
 ASYNC_TARGET = 0.95  # localsock's async servers against the epoll floor
 LABELS = {
     "throughput": "stream throughput, {size} writes (MiB/s)",
@@ -381,8 +383,9 @@ The floor, `epoll`, is the best such server written by hand
 epoll, edge-triggered; every `recv`/`send`/`recvmsg` tried first, `epoll_wait`
 only when a call would block or a read came back short (a Unix stream read
 stops short of the buffer only when the socket has nothing more; libuv skips
-the read that would say so too). Each server checks at exit that it left no
-descriptor open: every handle it received was closed. `localsock` is
+the read that would say so too). `epoll-eagain` is the same server reading
+until `EAGAIN` every time, for comparison. Each server checks at exit that it
+left no descriptor open: every handle it received was closed. `localsock` is
 `AsyncListener`/`AsyncStream` with callbacks (`async_read_some` then
 `asio::async_write` of what came; `async_receive`), `localsock-coro` the same
 server as coroutines; `libuv` is `uv_pipe_t`, each echo tried with
