@@ -378,7 +378,7 @@ one event loop. Every contender is measured with the same hand-written client
 connection, and for the fan-in one thread driving every connection through
 epoll, each with one 64-byte round trip in flight. Only the server differs.
 
-The floor, `epoll`, is the best such server written by hand
+The floor, `epoll`, is the best such server we know how to write by hand
 (`benchmarks/async_epoll.cpp`): non-blocking sockets registered once with
 epoll, edge-triggered; every `recv`/`send`/`recvmsg` tried first, `epoll_wait`
 only when a call would block or a read came back short (a Unix stream read
@@ -409,12 +409,17 @@ System calls per operation, server side, counted with `perf stat -e
 server so much that it seldom has to wait, which hides the waiting path); one
 run each, ping-pong and handles 20,000 operations, fan-in 50,000. How many
 reads find nothing (EAGAIN) depends on timing: localsock's and Asio's extra
-reads per round trip ranged from 0.07 to 0.88 between runs here.
+reads per round trip ranged from 0.07 to 0.88 between runs here. For example:
+
+```sh
+taskset -c 0 perf stat -e 'syscalls:sys_enter_*' build-bench/benchmarks/bench-async-localsock server fanin /tmp/f.sock --clients 64 &
+sleep 0.3; taskset -c 0 build-bench/benchmarks/bench-async-localsock client fanin /tmp/f.sock --clients 64
+```
 
 | workload | epoll (floor) | localsock | libuv | asio |
 |---|---|---|---|---|
 | ping-pong | recv, send, epoll_wait = 3.00 | recv 1.38, send, epoll_wait 2.00 = 4.38 | read, write, epoll_wait = 3.00 | recv 1.60, send, epoll_wait 2.00 = 4.60 |
-| 1 handle + 8 bytes | recvmsg, close = 2.03 | recvmsg, close, epoll_wait = 3.00 | recvmsg, close, epoll_wait, epoll_ctl = 4.00 | unsupported |
+| 1 handle + 8 bytes | recvmsg 1.01, close, epoll_wait 0.01 = 2.03 | recvmsg, close, epoll_wait = 3.00 | recvmsg, close, epoll_wait, epoll_ctl = 4.00 | unsupported |
 | fan-in, 64 clients | recv, send, epoll_wait 0.10 = 2.10 | recv 1.88, send, epoll_wait 0.07 = 2.96 | read, write, epoll_wait 0.07 = 2.07 | recv 1.88, send, epoll_wait 0.10 = 2.98 |
 | fan-in, 512 clients | recv 1.03, send 1.01, others 0.02 = 2.06 | recv 1.61, send 1.01, others 0.05 = 2.67 | read 1.02, write 1.01, others 0.03 = 2.06 | recv 1.61, send 1.01, others 0.06 = 2.68 |
 
