@@ -13,7 +13,8 @@ namespace bench {
 const char* const contender_name = "asio";
 
 bool supports(Workload workload) {
-    return workload != Workload::handles1 && workload != Workload::handles64 && workload != Workload::seqpacket;
+    return workload != Workload::handles1 && workload != Workload::handles64 && workload != Workload::seqpacket &&
+           workload != Workload::fanin;
 }
 
 namespace {

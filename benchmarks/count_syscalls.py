@@ -6,9 +6,12 @@ the difference divided by N is the per-operation count, free of start-up and
 tear-down. localsock must make no more system calls per operation than the
 hand-written floor on either side. (Names differ where localsock uses
 send/recv for no-SIGPIPE writes and the floor uses write/read; the counts
-are compared.)
+are compared.) Then the async servers, server side only (their client is one
+program for all): localsock's against the hand-written epoll server; with
+--rivals, the coroutine variant, libuv's and Asio's shown too (slow under
+strace: libuv opens a handle object for every descriptor it receives).
 
-    benchmarks/count_syscalls.py --build build
+    benchmarks/count_syscalls.py --build build [--part sync|async] [--rivals]
 """
 import argparse
 import os
@@ -26,6 +29,16 @@ WORKLOADS = [
     ("connect", 0, 500, ("client", "server")),
     ("seqpacket", 0, 1000, ("client", "server")),
 ]
+# (workload, N) for the async servers. The fan-in is left out: how many
+# events one epoll_wait returns depends on timing, not on the server.
+ASYNC_WORKLOADS = [
+    ("pingpong", 500),
+    ("handles1", 500),
+    ("handles64", 100),
+]
+ASYNC_FLOOR = "async-epoll"
+ASYNC_CHECKED = ["async-localsock"]
+ASYNC_SHOWN = ["async-localsock-coro", "async-libuv", "async-asio"]  # the same operations; the rivals
 
 
 def strace_counts(program, side, workload, size, count, directory):
@@ -64,24 +77,67 @@ def per_operation(program, side, workload, size, count, directory):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--build", required=True)
+    parser.add_argument("--part", choices=("sync", "async"), help="only the sync comparison, or only the async one")
+    parser.add_argument("--rivals", action="store_true", help="also count libuv's and Asio's async servers")
     args = parser.parse_args()
-    programs = {n: os.path.join(args.build, "benchmarks", f"bench-{n}") for n in ("raw", "localsock")}
     failures = 0
-    print("| workload | side | hand-written (calls/op) | localsock (calls/op) |")
-    print("|---|---|---|---|")
     with tempfile.TemporaryDirectory(prefix="localsock-strace-") as directory:
-        for workload, size, count, sides in WORKLOADS:
-            for side in sides:
-                raw = per_operation(programs["raw"], side, workload, size, count, directory)
-                ours = per_operation(programs["localsock"], side, workload, size, count, directory)
-                show = lambda c: ", ".join(f"{n} {v:.2f}" for n, v in sorted(c.items())) + f" = {sum(c.values()):.2f}"
-                verdict = "" if sum(ours.values()) <= sum(raw.values()) + 0.01 else "  **MORE**"
-                failures += bool(verdict)
-                print(f"| {workload} | {side} | {show(raw)} | {show(ours)}{verdict} |")
+        if args.part != "async":
+            failures += compare_sync(args.build, directory)
+        if args.part is None:
+            print()
+        if args.part != "sync":
+            failures += compare_async_servers(args.build, directory, args.rivals)
     print()
     print("localsock makes no more system calls per operation than hand-written code."
           if not failures else f"{failures} comparison(s) where localsock makes more system calls.")
     return 1 if failures else 0
+
+
+def compare_sync(build, directory):
+    programs = {n: os.path.join(build, "benchmarks", f"bench-{n}") for n in ("raw", "localsock")}
+    failures = 0
+    print("| workload | side | hand-written (calls/op) | localsock (calls/op) |")
+    print("|---|---|---|---|")
+    for workload, size, count, sides in WORKLOADS:
+        for side in sides:
+            raw = per_operation(programs["raw"], side, workload, size, count, directory)
+            ours = per_operation(programs["localsock"], side, workload, size, count, directory)
+            show = lambda c: ", ".join(f"{n} {v:.2f}" for n, v in sorted(c.items())) + f" = {sum(c.values()):.2f}"
+            verdict = "" if sum(ours.values()) <= sum(raw.values()) + 0.01 else "  **MORE**"
+            failures += bool(verdict)
+            print(f"| {workload} | {side} | {show(raw)} | {show(ours)}{verdict} |")
+    return failures
+
+
+def compare_async_servers(build, directory, rivals):
+    programs = {n: os.path.join(build, "benchmarks", f"bench-{n}") for n in
+                [ASYNC_FLOOR] + ASYNC_CHECKED + (ASYNC_SHOWN if rivals else [])}
+    programs = {n: p for n, p in programs.items() if os.path.exists(p)}
+    if ASYNC_FLOOR not in programs:
+        print(f"no bench-{ASYNC_FLOOR} in {build}/benchmarks")
+        return 1
+    checked = [n for n in ASYNC_CHECKED if n in programs]
+    short = lambda n: n.removeprefix("async-")
+    print("Async servers (server side, calls/op):")
+    print()
+    print("| workload | " + " | ".join(short(n) + (" (floor)" if n == ASYNC_FLOOR else "") for n in programs) + " |")
+    print("|---|" + "---|" * len(programs))
+    failures = 0 if checked else 1
+    for workload, count in ASYNC_WORKLOADS:
+        counts = {n: per_operation(p, "server", workload, 0, count, directory) for n, p in programs.items()}
+        floor = sum(counts[ASYNC_FLOOR].values())
+        cells = []
+        for n, c in counts.items():
+            more = n in checked and sum(c.values()) > floor + 0.01
+            failures += more
+            cells.append("unsupported" if not c else  # nothing grew with the work
+                         ", ".join(f"{k} {v:.2f}" for k, v in sorted(c.items())) + f" = {sum(c.values()):.2f}"
+                         + ("  **MORE**" if more else ""))
+        print(f"| {workload} | " + " | ".join(cells) + " |")
+    if not checked:
+        print("\nno localsock async server built")
+    return failures
 
 
 if __name__ == "__main__":

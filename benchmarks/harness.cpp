@@ -17,6 +17,7 @@ const char* workload_name(Workload workload) {
     case Workload::handles64: return "handles64";
     case Workload::connect: return "connect";
     case Workload::seqpacket: return "seqpacket";
+    case Workload::fanin: return "fanin";
     }
     return "?";
 }
@@ -30,7 +31,7 @@ namespace {
 
 Workload parse_workload(std::string_view text) {
     for (Workload w : {Workload::throughput, Workload::pingpong, Workload::handles1, Workload::handles64,
-                       Workload::connect, Workload::seqpacket})
+                       Workload::connect, Workload::seqpacket, Workload::fanin})
         if (text == workload_name(w))
             return w;
     fail("unknown workload " + std::string(text));
@@ -44,14 +45,15 @@ std::uint64_t default_count(Workload workload) {
     case Workload::handles64: return 2000;
     case Workload::connect: return 5000;
     case Workload::seqpacket: return 20000;
+    case Workload::fanin: return 50000;
     }
     return 0;
 }
 
 void print_result(const Options& o, const Result& r) {
-    std::printf("{\"contender\":\"%s\",\"workload\":\"%s\",\"size\":%zu,\"count\":%llu,\"seconds\":%.6f,"
-                "\"per_second\":%.3f",
-                contender_name, workload_name(o.workload), o.workload == Workload::throughput ? o.size : 0,
+    std::printf("{\"contender\":\"%s\",\"workload\":\"%s\",\"size\":%zu,\"clients\":%zu,\"count\":%llu,"
+                "\"seconds\":%.6f,\"per_second\":%.3f",
+                contender_name, workload_name(o.workload), o.workload == Workload::throughput ? o.size : 0, o.clients,
                 static_cast<unsigned long long>(r.operations), r.seconds,
                 static_cast<double>(r.operations) / r.seconds);
     if (!r.latencies.empty()) {
@@ -70,7 +72,8 @@ void print_result(const Options& o, const Result& r) {
 int main(int argc, char** argv) try {
     using namespace bench;
     if (argc < 4)
-        fail("usage: server|client <throughput|pingpong|handles1|handles64|connect> <name> [--size N] [--count N]");
+        fail("usage: server|client <throughput|pingpong|handles1|handles64|connect|seqpacket|fanin> <name> "
+             "[--size N] [--count N] [--clients N]");
     Options o;
     o.server = std::string_view(argv[1]) == "server";
     o.workload = parse_workload(argv[2]);
@@ -83,6 +86,8 @@ int main(int argc, char** argv) try {
             o.size = value;
         else if (flag == "--count")
             o.count = value;
+        else if (flag == "--clients" && value > 0)
+            o.clients = value;
         else
             fail("unknown option " + std::string(flag));
     }

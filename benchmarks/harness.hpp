@@ -1,8 +1,8 @@
 // Benchmark harness shared by every contender: the command-line contract,
 // the workloads' shape, timing and the one-JSON-line output.
 //
-//   <contender> server <workload> <name> [--size N] [--count N]
-//   <contender> client <workload> <name> [--size N] [--count N]
+//   <contender> server <workload> <name> [--size N] [--count N] [--clients N]
+//   <contender> client <workload> <name> [--size N] [--count N] [--clients N]
 //
 // The runner starts the server, then the client; the client retries its
 // connect until the server is up, measures, and prints one JSON line.
@@ -23,11 +23,14 @@ enum class Workload {
     handles64,  // `count` messages of 8 bytes + 64 handles
     connect,    // `count` connect / accept / close cycles on a filesystem name
     seqpacket,  // `count` round trips on SOCK_SEQPACKET: 64 bytes + 1 handle out, 64 bytes back (POSIX floor only)
+    fanin,      // `clients` connections doing 64-byte round trips at once, `count` in all, against one server thread
 };
 
 inline constexpr std::size_t pingpong_bytes = 64;
 inline constexpr std::size_t handle_message_bytes = 8;
 inline constexpr std::size_t read_buffer_bytes = 64 * 1024;
+// The async servers echo what they read: each connection has a buffer this size.
+inline constexpr std::size_t echo_buffer_bytes = 4096;
 
 struct Options {
     bool server = false;
@@ -35,6 +38,7 @@ struct Options {
     std::string name;        // a socket path (or pipe name on Windows)
     std::size_t size = 65536;
     std::uint64_t count = 0; // bytes for throughput, operations otherwise
+    std::size_t clients = 1; // concurrent connections (fanin)
     std::size_t handles_per_message() const { return workload == Workload::handles64 ? 64 : 1; }
     // Throughput: `count` rounded up to whole writes, so both ends agree.
     std::uint64_t throughput_bytes() const { return (count + size - 1) / size * size; }

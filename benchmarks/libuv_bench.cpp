@@ -16,7 +16,9 @@ namespace bench {
 
 const char* const contender_name = "libuv";
 
-bool supports(Workload workload) { return workload != Workload::handles64 && workload != Workload::seqpacket; }
+bool supports(Workload workload) {
+    return workload != Workload::handles64 && workload != Workload::seqpacket && workload != Workload::fanin;
+}
 
 namespace {
 

@@ -14,12 +14,13 @@ namespace bench {
 const char* const contender_name = "localsock-plain";
 constexpr bool handle_passing = false;
 bool supports(Workload workload) {
-    return workload != Workload::handles1 && workload != Workload::handles64 && workload != Workload::seqpacket;
+    return workload != Workload::handles1 && workload != Workload::handles64 && workload != Workload::seqpacket &&
+           workload != Workload::fanin;
 }
 #else
 const char* const contender_name = "localsock";
 constexpr bool handle_passing = true;
-bool supports(Workload) { return true; }
+bool supports(Workload workload) { return workload != Workload::fanin; } // one client at a time
 #endif
 
 namespace {
@@ -117,7 +118,8 @@ void run_server(const Options& o) {
         break;
     }
     case Workload::connect:
-    case Workload::seqpacket: break;
+    case Workload::seqpacket:
+    case Workload::fanin: break;
     }
 }
 
@@ -179,7 +181,8 @@ Result run_client(const Options& o) {
         break;
     }
     case Workload::connect:
-    case Workload::seqpacket: break;
+    case Workload::seqpacket:
+    case Workload::fanin: break;
     }
     return r;
 }

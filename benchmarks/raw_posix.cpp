@@ -1,124 +1,26 @@
 // Contender "raw": hand-written POSIX calls, the floor every other contender
 // is measured against: socket/bind/listen/accept4/connect, read/write,
-// sendmsg/recvmsg with SCM_RIGHTS.
+// sendmsg/recvmsg with SCM_RIGHTS. This is its server, blocking, one client
+// at a time; its client (posix_client.cpp) is the one every async contender
+// is measured with too.
 #include "harness.hpp"
+#include "posix_io.hpp"
 
-#include <cerrno>
+#include <algorithm>
 #include <csignal>
-#include <cstring>
-#include <string>
-#include <thread>
 
-#include <fcntl.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 namespace bench {
 
 const char* const contender_name = "raw";
 
-bool supports(Workload) { return true; }
+bool supports(Workload workload) { return workload != Workload::fanin; }
 
 namespace {
 
-sockaddr_un address_of(const std::string& path) {
-    sockaddr_un a{};
-    a.sun_family = AF_UNIX;
-    std::strncpy(a.sun_path, path.c_str(), sizeof a.sun_path - 1);
-    return a;
-}
-
-void read_exact(int fd, void* data, std::size_t size) {
-    auto* p = static_cast<char*>(data);
-    while (size > 0) {
-        const ssize_t n = ::read(fd, p, size);
-        if (n <= 0)
-            fail("read");
-        p += n;
-        size -= static_cast<std::size_t>(n);
-    }
-}
-
-void write_all(int fd, const void* data, std::size_t size) {
-    const auto* p = static_cast<const char*>(data);
-    while (size > 0) {
-        const ssize_t n = ::write(fd, p, size);
-        if (n <= 0)
-            fail("write");
-        p += n;
-        size -= static_cast<std::size_t>(n);
-    }
-}
-
-// `type` is SOCK_STREAM or SOCK_SEQPACKET.
-int listen_on(const std::string& path, int type) {
-    const int listener = ::socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
-    const sockaddr_un a = address_of(path);
-    ::unlink(path.c_str());
-    if (::bind(listener, reinterpret_cast<const sockaddr*>(&a), sizeof a) != 0 || ::listen(listener, 128) != 0)
-        fail("bind " + path);
-    return listener;
-}
-
-int connect_to(const std::string& path, int type) {
-    const sockaddr_un a = address_of(path);
-    for (int attempt = 0; attempt < 5000; ++attempt) {
-        const int fd = ::socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
-        if (::connect(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0)
-            return fd;
-        ::close(fd);
-        std::this_thread::sleep_for(std::chrono::milliseconds(1)); // the server is starting
-    }
-    fail("connect " + path);
-}
-
-// One message of `size` bytes carrying `count` descriptors.
-void send_with(int fd, const int* fds, std::size_t count, char* data, std::size_t size) {
-    iovec iov{data, size};
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * 64)];
-    msghdr m{};
-    m.msg_iov = &iov;
-    m.msg_iovlen = 1;
-    m.msg_control = control;
-    m.msg_controllen = CMSG_SPACE(sizeof(int) * count);
-    cmsghdr* c = CMSG_FIRSTHDR(&m);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int) * count);
-    std::memcpy(CMSG_DATA(c), fds, sizeof(int) * count);
-    if (::sendmsg(fd, &m, 0) != static_cast<ssize_t>(size))
-        fail("sendmsg");
-}
-
-// One recvmsg of exactly `size` bytes with room for `room` descriptors (at
-// most 64); closes every descriptor that came and returns how many did. As
-// localsock's receive does, it notices truncation (MSG_CTRUNC: descriptors
-// lost; MSG_TRUNC: bytes lost) and fails on it.
-std::size_t receive_and_close(int fd, void* data, std::size_t size, std::size_t room) {
-    iovec iov{data, size};
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * 64)];
-    msghdr m{};
-    m.msg_iov = &iov;
-    m.msg_iovlen = 1;
-    m.msg_control = control;
-    m.msg_controllen = CMSG_SPACE(sizeof(int) * room);
-    if (::recvmsg(fd, &m, MSG_CMSG_CLOEXEC) != static_cast<ssize_t>(size) || (m.msg_flags & (MSG_CTRUNC | MSG_TRUNC)) != 0)
-        fail("recvmsg");
-    std::size_t arrived = 0;
-    for (cmsghdr* c = CMSG_FIRSTHDR(&m); c != nullptr; c = CMSG_NXTHDR(&m, c)) {
-        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-            continue;
-        const std::size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-        for (std::size_t i = 0; i < n; ++i) {
-            int received;
-            std::memcpy(&received, CMSG_DATA(c) + i * sizeof(int), sizeof received);
-            ::close(received);
-        }
-        arrived += n;
-    }
-    return arrived;
-}
+using namespace posix;
 
 // The seqpacket workload: each round trip is one sendmsg carrying a handle
 // and one recvmsg on the client, one recvmsg (+ close of the handle) and one
@@ -136,30 +38,6 @@ void seqpacket_server(const Options& o) {
     ::close(c);
     ::close(listener);
     ::unlink(o.name.c_str());
-}
-
-Result seqpacket_client(const Options& o) {
-    const int fd = connect_to(o.name, SOCK_SEQPACKET);
-    const int handle = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-    char message[pingpong_bytes] = {};
-    Result r;
-    r.latencies.resize(o.count);
-    const auto start = Clock::now();
-    for (std::uint64_t i = 0; i < o.count; ++i) {
-        const auto t0 = Clock::now();
-        send_with(fd, &handle, 1, message, sizeof message);
-        // The reply carries no handles, but a receiver that must notice (and
-        // close) any that come anyway needs recvmsg and a control buffer:
-        // what localsock's receive(buffer) guarantees.
-        if (receive_and_close(fd, message, sizeof message, 1) != 0)
-            fail("unexpected handle");
-        r.latencies[i] = seconds_since(t0);
-    }
-    r.seconds = seconds_since(start);
-    r.operations = o.count;
-    ::close(handle);
-    ::close(fd);
-    return r;
 }
 
 } // namespace
@@ -200,83 +78,13 @@ void run_server(const Options& o) {
             write_all(c, "k", 1);
             break;
         case Workload::connect:
-        case Workload::seqpacket: break;
+        case Workload::seqpacket:
+        case Workload::fanin: break;
         }
         ::close(c);
     }
     ::close(listener);
     ::unlink(o.name.c_str());
-}
-
-Result run_client(const Options& o) {
-    ::signal(SIGPIPE, SIG_IGN);
-    if (o.workload == Workload::seqpacket)
-        return seqpacket_client(o);
-    Result r;
-    if (o.workload == Workload::connect) {
-        ::close(connect_to(o.name, SOCK_STREAM)); // the first cycle waits for the server; time the rest
-        const sockaddr_un a = address_of(o.name);
-        const auto start = Clock::now();
-        for (std::uint64_t i = 1; i < o.count; ++i) {
-            const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-            if (::connect(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a) != 0)
-                fail("connect");
-            char eof;
-            if (::read(fd, &eof, 1) != 0) // the server accepted and closed
-                fail("expected end of stream");
-            ::close(fd);
-        }
-        r.seconds = seconds_since(start);
-        r.operations = o.count - 1;
-        return r;
-    }
-    const int fd = connect_to(o.name, SOCK_STREAM);
-    char ack;
-    switch (o.workload) {
-    case Workload::throughput: {
-        const std::vector<char> chunk(o.size, 'x');
-        const auto start = Clock::now();
-        for (std::uint64_t sent = 0; sent < o.throughput_bytes(); sent += o.size)
-            write_all(fd, chunk.data(), chunk.size());
-        read_exact(fd, &ack, 1);
-        r.seconds = seconds_since(start);
-        r.operations = o.throughput_bytes();
-        break;
-    }
-    case Workload::pingpong: {
-        char message[pingpong_bytes] = {};
-        r.latencies.resize(o.count);
-        const auto start = Clock::now();
-        for (std::uint64_t i = 0; i < o.count; ++i) {
-            const auto t0 = Clock::now();
-            write_all(fd, message, sizeof message);
-            read_exact(fd, message, sizeof message);
-            r.latencies[i] = seconds_since(t0);
-        }
-        r.seconds = seconds_since(start);
-        r.operations = o.count;
-        break;
-    }
-    case Workload::handles1:
-    case Workload::handles64: {
-        int fds[64];
-        fds[0] = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-        for (std::size_t i = 1; i < o.handles_per_message(); ++i)
-            fds[i] = ::fcntl(fds[0], F_DUPFD_CLOEXEC, 0);
-        const auto start = Clock::now();
-        char data[handle_message_bytes] = {};
-        for (std::uint64_t i = 0; i < o.count; ++i)
-            send_with(fd, fds, o.handles_per_message(), data, sizeof data);
-        read_exact(fd, &ack, 1);
-        r.seconds = seconds_since(start);
-        r.operations = o.count;
-        break;
-    }
-    case Workload::connect:
-    case Workload::seqpacket: break;
-    }
-    ::close(fd);
-    return r;
 }
 
 } // namespace bench

@@ -16,7 +16,7 @@ const char* const contender_name = "win32raw";
 
 // No hand-written message-mode floor for the seqpacket workload (yet), so
 // run.py leaves that workload out under Wine.
-bool supports(Workload workload) { return workload != Workload::seqpacket; }
+bool supports(Workload workload) { return workload != Workload::seqpacket && workload != Workload::fanin; }
 
 namespace {
 
@@ -120,7 +120,8 @@ void run_server(const Options& o) {
         break;
     }
     case Workload::connect:
-    case Workload::seqpacket: break;
+    case Workload::seqpacket:
+    case Workload::fanin: break;
     }
     ::FlushFileBuffers(client);
     ::CloseHandle(client);
@@ -200,7 +201,8 @@ Result run_client(const Options& o) {
         break;
     }
     case Workload::connect:
-    case Workload::seqpacket: break;
+    case Workload::seqpacket:
+    case Workload::fanin: break;
     }
     ::CloseHandle(pipe);
     return r;

@@ -1,0 +1,102 @@
+// Contender "async-localsock": localsock's Asio layer, a server on one
+// io_context thread with callbacks, written as the async-asio one is:
+// AsyncListener::async_accept, AsyncStream::async_read_some then
+// net::async_write of what came; for handles, async_receive.
+#include "harness.hpp"
+#include "posix_io.hpp"
+
+#include <localsock/asio.hpp>
+
+#include <memory>
+#include <vector>
+
+namespace bench {
+
+const char* const contender_name = "async-localsock";
+
+bool supports(Workload workload) {
+    return workload == Workload::pingpong || workload == Workload::handles1 || workload == Workload::handles64 ||
+           workload == Workload::fanin;
+}
+
+namespace {
+
+using namespace localsock;
+
+class Session : public std::enable_shared_from_this<Session> {
+public:
+    Session(AsyncStream<> stream, const Options& o) : stream_(std::move(stream)), o_(o) { handles_.reserve(64); }
+
+    void start() {
+        if (o_.workload == Workload::pingpong || o_.workload == Workload::fanin)
+            read();
+        else
+            receive();
+    }
+
+private:
+    void read() {
+        stream_.async_read_some(net::buffer(buffer_), [this, self = shared_from_this()](net_error_code ec, std::size_t n) {
+            if (ec == net::error::eof)
+                return; // the client is done
+            if (ec)
+                fail("read: " + ec.message());
+            net::async_write(stream_, net::buffer(buffer_, n),
+                             [this, self = shared_from_this()](net_error_code ec, std::size_t) {
+                                 if (ec)
+                                     fail("write: " + ec.message());
+                                 read();
+                             });
+        });
+    }
+
+    // Each message: 8 bytes and their handles, closed on arrival; the ack after the last.
+    void receive() {
+        stream_.async_receive(net::buffer(buffer_, handle_message_bytes), handles_,
+                              [this, self = shared_from_this()](net_error_code ec, std::size_t n) {
+                                  if (ec == net::error::eof)
+                                      return; // the client is done
+                                  if (ec || n != handle_message_bytes || handles_.size() != o_.handles_per_message())
+                                      fail("receive: " + ec.message());
+                                  handles_.clear();
+                                  if (++messages_ < o_.count)
+                                      return receive();
+                                  net::async_write(stream_, net::buffer("k", 1),
+                                                   [this, self = shared_from_this()](net_error_code ec, std::size_t) {
+                                                       if (ec)
+                                                           fail("write: " + ec.message());
+                                                       receive(); // until the end of the stream
+                                                   });
+                              });
+    }
+
+    AsyncStream<> stream_;
+    const Options& o_;
+    std::vector<OwnedHandle> handles_;
+    std::uint64_t messages_ = 0;
+    char buffer_[echo_buffer_bytes];
+};
+
+// Accepts `left` more clients; the io_context runs out of work, and run()
+// returns, when the last of them has gone.
+void accept(AsyncListener<>& listener, const Options& o, std::size_t left) {
+    listener.async_accept([&listener, &o, left](net_error_code ec, AsyncStream<> stream) {
+        if (ec)
+            fail("accept: " + ec.message());
+        std::make_shared<Session>(std::move(stream), o)->start();
+        if (left > 1)
+            accept(listener, o, left - 1);
+    });
+}
+
+} // namespace
+
+void run_server(const Options& o) {
+    posix::DescriptorLeakCheck leak_check; // every handle received was closed
+    net::io_context io(1);
+    AsyncListener<> listener(io, LocalListener::bind(LocalSocketName::parse(o.name), {.reclaim_stale = true}));
+    accept(listener, o, o.clients);
+    io.run();
+}
+
+} // namespace bench
