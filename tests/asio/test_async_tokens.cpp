@@ -10,6 +10,7 @@
 #include <localsock/localsock.hpp>
 
 #include <array>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -49,40 +50,48 @@ void client_exchange(Send send, Receive receive) {
 
 } // namespace
 
-// Child: the client side of the exchange; args: socket type, the server's
-// name, and for datagrams the name to bind.
+// Child: the client side of the exchange, args[3] times in a row (one
+// exchange per token kind the parent tries); args: socket type, the
+// server's name, for datagrams the name to bind, the count.
 CHILD_ROLE(async_token_client) {
     const std::string& type = args.at(0);
     const LocalSocketName server = LocalSocketName::parse(args.at(1));
-    char reply = 0;
-    if (type == "stream") {
-        LocalStream stream = LocalStream::connect(server);
-        client_exchange([&](std::initializer_list<BorrowedHandle> h) { CHILD_REQUIRE(stream.send("c", h) == 1); },
-                        [&] {
-                            std::vector<OwnedHandle> handles;
-                            CHILD_REQUIRE(stream.receive(MutableBuffer(&reply, 1), handles) == 1);
-                            return handles;
-                        });
-    } else if (type == "seqpacket") {
-        LocalSeqpacket socket = LocalSeqpacket::connect(server);
-        client_exchange([&](std::initializer_list<BorrowedHandle> h) { socket.send("c", h); },
-                        [&] {
-                            std::vector<OwnedHandle> handles;
-                            CHILD_REQUIRE(socket.receive(MutableBuffer(&reply, 1), handles).bytes == 1);
-                            return handles;
-                        });
-    } else {
-        LocalDatagram socket = LocalDatagram::bind(LocalSocketName::parse(args.at(2)));
-        client_exchange([&](std::initializer_list<BorrowedHandle> h) { socket.send_to(server, "c", h); },
-                        [&] {
-                            std::vector<OwnedHandle> handles;
-                            LocalSocketName sender;
-                            CHILD_REQUIRE(socket.receive_from(MutableBuffer(&reply, 1), sender, handles).bytes == 1);
-                            CHILD_REQUIRE(sender == server);
-                            return handles;
-                        });
+    const int count = std::stoi(args.at(3));
+    LocalDatagram datagram;
+    if (type == "datagram")
+        datagram = LocalDatagram::bind(LocalSocketName::parse(args.at(2)));
+    for (int i = 0; i < count; ++i) {
+        char reply = 0;
+        if (type == "stream") {
+            LocalStream stream = LocalStream::connect(server);
+            client_exchange(
+                [&](std::initializer_list<BorrowedHandle> h) { CHILD_REQUIRE(stream.send("c", h) == 1); },
+                [&] {
+                    std::vector<OwnedHandle> handles;
+                    CHILD_REQUIRE(stream.receive(MutableBuffer(&reply, 1), handles) == 1);
+                    return handles;
+                });
+        } else if (type == "seqpacket") {
+            LocalSeqpacket socket = LocalSeqpacket::connect(server);
+            client_exchange([&](std::initializer_list<BorrowedHandle> h) { socket.send("c", h); },
+                            [&] {
+                                std::vector<OwnedHandle> handles;
+                                CHILD_REQUIRE(socket.receive(MutableBuffer(&reply, 1), handles).bytes == 1);
+                                return handles;
+                            });
+        } else {
+            client_exchange([&](std::initializer_list<BorrowedHandle> h) { datagram.send_to(server, "c", h); },
+                            [&] {
+                                std::vector<OwnedHandle> handles;
+                                LocalSocketName sender;
+                                CHILD_REQUIRE(
+                                    datagram.receive_from(MutableBuffer(&reply, 1), sender, handles).bytes == 1);
+                                CHILD_REQUIRE(sender == server);
+                                return handles;
+                            });
+        }
+        CHILD_REQUIRE(reply == 's');
     }
-    CHILD_REQUIRE(reply == 's');
     return 0;
 }
 
@@ -124,19 +133,16 @@ ServerAnswer use_client_handles(std::vector<OwnedHandle>& received) {
     return answer;
 }
 
-void check_client_used(ServerAnswer& answer, testing::ChildProcess& child) {
+void check_client_used(ServerAnswer& answer) {
     answer.handles.clear(); // the sender keeps what it lent: close our copies
-    CHECK(child.wait() == 0);
     CHECK(testing::read_handle(answer.pipe_read, client_mark.size()) == client_mark);
-    CHECK(testing::pipe_at_end(answer.pipe_read));
+    CHECK(testing::pipe_at_end(answer.pipe_read)); // the client closed its copy too
 }
 
-void stream_exchange(TokenKind kind) {
-    net::io_context context;
-    const LocalSocketName name = testing::unique_namespaced_name("async-tokens");
-    AsyncListener<> listener(context, LocalListener::bind(name));
-    auto child = testing::ChildProcess::spawn("async_token_client", {"stream", name.to_string()});
+constexpr std::size_t token_kinds = std::size(testing::all_token_kinds);
 
+// The server's side of one exchange, every operation with a token of `kind`.
+void stream_exchange(TokenKind kind, net::io_context& context, AsyncListener<>& listener) {
     auto accepted = testing::complete_with<AsyncStream<>>(kind, context,
                                                           [&](auto token) { return listener.async_accept(token); });
     REQUIRE_FALSE(accepted.ec);
@@ -158,15 +164,10 @@ void stream_exchange(TokenKind kind) {
     });
     CHECK_FALSE(sent.ec);
     CHECK(*sent.value == 1);
-    check_client_used(answer, child);
+    check_client_used(answer);
 }
 
-void seqpacket_exchange(TokenKind kind) {
-    net::io_context context;
-    const LocalSocketName name = testing::unique_namespaced_name("async-tokens-seq");
-    AsyncSeqpacketListener<> listener(context, LocalSeqpacketListener::bind(name));
-    auto child = testing::ChildProcess::spawn("async_token_client", {"seqpacket", name.to_string()});
-
+void seqpacket_exchange(TokenKind kind, net::io_context& context, AsyncSeqpacketListener<>& listener) {
     auto accepted = testing::complete_with<AsyncSeqpacket<>>(
         kind, context, [&](auto token) { return listener.async_accept(token); });
     REQUIRE_FALSE(accepted.ec);
@@ -187,17 +188,11 @@ void seqpacket_exchange(TokenKind kind) {
         return socket.async_send(net::buffer("s", 1), std::span<const OwnedHandle>(answer.handles), token);
     });
     CHECK_FALSE(sent.ec);
-    check_client_used(answer, child);
+    check_client_used(answer);
 }
 
-void datagram_exchange(TokenKind kind) {
-    net::io_context context;
-    const LocalSocketName name = testing::unique_namespaced_name("async-tokens-dgram");
-    const LocalSocketName client_name = testing::unique_namespaced_name("async-tokens-dgram-client");
-    AsyncDatagram<> socket(context, LocalDatagram::bind(name));
-    auto child = testing::ChildProcess::spawn("async_token_client",
-                                              {"datagram", name.to_string(), client_name.to_string()});
-
+void datagram_exchange(TokenKind kind, net::io_context& context, AsyncDatagram<>& socket,
+                       const LocalSocketName& client_name) {
     std::array<char, 16> message{};
     std::vector<OwnedHandle> received;
     LocalSocketName sender;
@@ -217,7 +212,7 @@ void datagram_exchange(TokenKind kind) {
         return socket.async_send_to(sender, net::buffer("s", 1), std::span<const BorrowedHandle>(lent), token);
     });
     CHECK_FALSE(sent.ec);
-    check_client_used(answer, child);
+    check_client_used(answer);
 }
 
 } // namespace
@@ -226,26 +221,45 @@ TEST_SUITE("async") {
 
 TEST_CASE("async tokens: handles both ways between processes over a stream, every token kind") {
     const testing::HandleLeakCheck leaks;
+    net::io_context context;
+    const LocalSocketName name = testing::unique_namespaced_name("async-tokens");
+    AsyncListener<> listener(context, LocalListener::bind(name));
+    auto child = testing::ChildProcess::spawn("async_token_client",
+                                              {"stream", name.to_string(), "", std::to_string(token_kinds)});
     for (const TokenKind kind : testing::all_token_kinds) {
         CAPTURE(testing::name_of(kind));
-        stream_exchange(kind);
+        stream_exchange(kind, context, listener);
     }
+    CHECK(child.wait() == 0);
 }
 
 TEST_CASE("async tokens: handles both ways between processes over seqpacket, every token kind") {
     const testing::HandleLeakCheck leaks;
+    net::io_context context;
+    const LocalSocketName name = testing::unique_namespaced_name("async-tokens-seq");
+    AsyncSeqpacketListener<> listener(context, LocalSeqpacketListener::bind(name));
+    auto child = testing::ChildProcess::spawn("async_token_client",
+                                              {"seqpacket", name.to_string(), "", std::to_string(token_kinds)});
     for (const TokenKind kind : testing::all_token_kinds) {
         CAPTURE(testing::name_of(kind));
-        seqpacket_exchange(kind);
+        seqpacket_exchange(kind, context, listener);
     }
+    CHECK(child.wait() == 0);
 }
 
 TEST_CASE("async tokens: handles both ways between processes over datagrams, every token kind") {
     const testing::HandleLeakCheck leaks;
+    net::io_context context;
+    const LocalSocketName name = testing::unique_namespaced_name("async-tokens-dgram");
+    const LocalSocketName client_name = testing::unique_namespaced_name("async-tokens-dgram-client");
+    AsyncDatagram<> socket(context, LocalDatagram::bind(name));
+    auto child = testing::ChildProcess::spawn(
+        "async_token_client", {"datagram", name.to_string(), client_name.to_string(), std::to_string(token_kinds)});
     for (const TokenKind kind : testing::all_token_kinds) {
         CAPTURE(testing::name_of(kind));
-        datagram_exchange(kind);
+        datagram_exchange(kind, context, socket, client_name);
     }
+    CHECK(child.wait() == 0);
 }
 
 TEST_CASE("async tokens: typed ancillary data, the peer's credentials with a handle") {
