@@ -25,15 +25,9 @@ public:
         using other = AsyncDatagram<OtherExecutor>;
     };
 
-    explicit AsyncDatagram(const executor_type& executor) : base(executor) {}
-    template <class Context>
-        requires std::is_convertible_v<Context&, net::execution_context&>
-    explicit AsyncDatagram(Context& context) : base(context.get_executor()) {}
-    // Takes `socket` over for good (see assign); throws std::system_error.
-    AsyncDatagram(const executor_type& executor, LocalDatagram&& socket) : base(executor, std::move(socket)) {}
-    template <class Context>
-        requires std::is_convertible_v<Context&, net::execution_context&>
-    AsyncDatagram(Context& context, LocalDatagram&& socket) : base(context.get_executor(), std::move(socket)) {}
+    // From an executor or execution context, closed or taking a sync
+    // object over for good (AsyncObject's constructors).
+    using base::base;
 
     const LocalSocketName& local_name() const { return this->sync().local_name(); }
 

@@ -28,15 +28,9 @@ public:
         using other = AsyncSeqpacket<OtherExecutor>;
     };
 
-    explicit AsyncSeqpacket(const executor_type& executor) : base(executor) {}
-    template <class Context>
-        requires std::is_convertible_v<Context&, net::execution_context&>
-    explicit AsyncSeqpacket(Context& context) : base(context.get_executor()) {}
-    // Takes `socket` over for good (see assign); throws std::system_error.
-    AsyncSeqpacket(const executor_type& executor, LocalSeqpacket&& socket) : base(executor, std::move(socket)) {}
-    template <class Context>
-        requires std::is_convertible_v<Context&, net::execution_context&>
-    AsyncSeqpacket(Context& context, LocalSeqpacket&& socket) : base(context.get_executor(), std::move(socket)) {}
+    // From an executor or execution context, closed or taking a sync
+    // object over for good (AsyncObject's constructors).
+    using base::base;
 
     const LocalSocketName& name() const { return this->sync().name(); }
 
@@ -148,16 +142,9 @@ public:
         using other = AsyncSeqpacketListener<OtherExecutor>;
     };
 
-    explicit AsyncSeqpacketListener(const executor_type& executor) : base(executor) {}
-    template <class Context>
-        requires std::is_convertible_v<Context&, net::execution_context&>
-    explicit AsyncSeqpacketListener(Context& context) : base(context.get_executor()) {}
-    AsyncSeqpacketListener(const executor_type& executor, LocalSeqpacketListener&& listener)
-        : base(executor, std::move(listener)) {}
-    template <class Context>
-        requires std::is_convertible_v<Context&, net::execution_context&>
-    AsyncSeqpacketListener(Context& context, LocalSeqpacketListener&& listener)
-        : base(context.get_executor(), std::move(listener)) {}
+    // From an executor or execution context, closed or taking a sync
+    // object over for good (AsyncObject's constructors).
+    using base::base;
 
     const LocalSocketName& local_name() const { return this->sync().local_name(); }
 

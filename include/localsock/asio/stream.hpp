@@ -43,16 +43,9 @@ public:
         using other = AsyncStream<OtherExecutor>;
     };
 
-    // Closed, on `executor`; open it with async_connect or assign.
-    explicit AsyncStream(const executor_type& executor) : base(executor) {}
-    template <class Context>
-        requires std::is_convertible_v<Context&, net::execution_context&>
-    explicit AsyncStream(Context& context) : base(context.get_executor()) {}
-    // Takes `stream` over for good (see assign); throws std::system_error.
-    AsyncStream(const executor_type& executor, LocalStream&& stream) : base(executor, std::move(stream)) {}
-    template <class Context>
-        requires std::is_convertible_v<Context&, net::execution_context&>
-    AsyncStream(Context& context, LocalStream&& stream) : base(context.get_executor(), std::move(stream)) {}
+    // From an executor or execution context, closed or taking a sync
+    // object over for good (AsyncObject's constructors).
+    using base::base;
 
     const LocalSocketName& name() const { return this->sync().name(); }
 
@@ -200,15 +193,9 @@ public:
         using other = AsyncListener<OtherExecutor>;
     };
 
-    explicit AsyncListener(const executor_type& executor) : base(executor) {}
-    template <class Context>
-        requires std::is_convertible_v<Context&, net::execution_context&>
-    explicit AsyncListener(Context& context) : base(context.get_executor()) {}
-    // Takes `listener` over for good; throws std::system_error.
-    AsyncListener(const executor_type& executor, LocalListener&& listener) : base(executor, std::move(listener)) {}
-    template <class Context>
-        requires std::is_convertible_v<Context&, net::execution_context&>
-    AsyncListener(Context& context, LocalListener&& listener) : base(context.get_executor(), std::move(listener)) {}
+    // From an executor or execution context, closed or taking a sync
+    // object over for good (AsyncObject's constructors).
+    using base::base;
 
     const LocalSocketName& local_name() const { return this->sync().local_name(); }
 

@@ -31,8 +31,19 @@ public:
     using executor_type = Executor;
     using sync_type = Sync;
 
+    // Closed, on `executor` (or the context's); open it with assign, or
+    // with async_connect / async_accept where the type has them.
     explicit AsyncObject(const executor_type& executor) : executor_(executor) {}
+    template <class Context>
+        requires std::is_convertible_v<Context&, net::execution_context&>
+    explicit AsyncObject(Context& context) : executor_(context.get_executor()) {}
+    // Takes `sync` over for good (see assign); throws std::system_error.
     AsyncObject(const executor_type& executor, Sync&& sync) : executor_(executor) { assign(std::move(sync)); }
+    template <class Context>
+        requires std::is_convertible_v<Context&, net::execution_context&>
+    AsyncObject(Context& context, Sync&& sync) : executor_(context.get_executor()) {
+        assign(std::move(sync));
+    }
 
     // The executor is copied, not moved, as Asio's own I/O objects do: a
     // moved-from object is closed but keeps its executor, so it can be
