@@ -1,8 +1,6 @@
 // No heap allocation per message in steady state, proved with a counting
-// allocator: this binary replaces the global operator new, which on ELF also
-// serves the allocations made inside liblocalsock.so. (A Windows DLL binds
-// operator new when it is linked, so there this proof is not possible; the
-// test is built for POSIX only.)
+// allocator (support/counting_allocator.hpp: this binary's operator new
+// counts, also for liblocalsock.so; POSIX only).
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
@@ -10,60 +8,12 @@
 
 #include <localsock/localsock.hpp>
 
+#include "support/counting_allocator.hpp"
+
 #include <array>
-#include <atomic>
-#include <cstdlib>
-#include <new>
 
-namespace {
-
-std::atomic<bool> counting{false};
-std::atomic<std::size_t> allocations{0};
-
-void* allocate(std::size_t size) {
-    if (counting.load(std::memory_order_relaxed))
-        allocations.fetch_add(1, std::memory_order_relaxed);
-    if (void* p = std::malloc(size == 0 ? 1 : size))
-        return p;
-    throw std::bad_alloc();
-}
-
-// Counts the allocations made between construction and count().
-class AllocationWindow {
-public:
-    AllocationWindow() {
-        allocations = 0;
-        counting = true;
-    }
-    ~AllocationWindow() { counting = false; }
-    std::size_t count() const { return allocations.load(); }
-};
-
-// Allocations made by `rounds` calls of `round`.
-template <class Round>
-std::size_t allocations_over(int rounds, Round& round) {
-    const AllocationWindow window;
-    for (int i = 0; i < rounds; ++i)
-        round();
-    return window.count();
-}
-
-} // namespace
-
-void* operator new(std::size_t size) { return allocate(size); }
-void* operator new[](std::size_t size) { return allocate(size); }
-void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
-    try {
-        return allocate(size);
-    } catch (...) {
-        return nullptr;
-    }
-}
-void* operator new[](std::size_t size, const std::nothrow_t& tag) noexcept { return operator new(size, tag); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+using testing::AllocationWindow;
+using testing::allocations_over;
 
 using namespace localsock;
 
@@ -73,7 +23,8 @@ TEST_CASE("allocations: the counter sees the program's and the library's allocat
     const testing::HandleLeakCheck leaks;
     {
         const AllocationWindow window;
-        delete new int(1);
+        int* volatile p = new int(1); // volatile: the pair may not be elided
+        delete p;
         CHECK(window.count() == 1);
     }
     const AllocationWindow window;

@@ -15,52 +15,13 @@
 #include <localsock/asio.hpp>
 #include <localsock/localsock.hpp>
 
+#include "../support/counting_allocator.hpp"
+
 #include <array>
-#include <atomic>
-#include <cstdlib>
 #include <functional>
-#include <new>
 #include <vector>
 
-namespace {
-
-std::atomic<bool> counting{false};
-std::atomic<std::size_t> allocations{0};
-
-void* allocate(std::size_t size) {
-    if (counting.load(std::memory_order_relaxed))
-        allocations.fetch_add(1, std::memory_order_relaxed);
-    if (void* p = std::malloc(size == 0 ? 1 : size))
-        return p;
-    throw std::bad_alloc();
-}
-
-class AllocationWindow {
-public:
-    AllocationWindow() {
-        allocations = 0;
-        counting = true;
-    }
-    ~AllocationWindow() { counting = false; }
-    std::size_t count() const { return allocations.load(); }
-};
-
-} // namespace
-
-void* operator new(std::size_t size) { return allocate(size); }
-void* operator new[](std::size_t size) { return allocate(size); }
-void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
-    try {
-        return allocate(size);
-    } catch (...) {
-        return nullptr;
-    }
-}
-void* operator new[](std::size_t size, const std::nothrow_t& tag) noexcept { return operator new(size, tag); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+using testing::AllocationWindow;
 
 using namespace localsock;
 
