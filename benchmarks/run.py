@@ -381,9 +381,9 @@ epoll, each with one 64-byte round trip in flight. Only the server differs.
 The floor, `epoll`, is the best such server we know how to write by hand
 (`benchmarks/async_epoll.cpp`): non-blocking sockets registered once with
 epoll, edge-triggered; every `recv`/`send`/`recvmsg` tried first, `epoll_wait`
-only when a call would block or a read came back short (a Unix stream read
-stops short of the buffer only when the socket has nothing more; libuv skips
-the read that would say so too). `epoll-eagain` is the same server reading
+only when a call would block or a read came back short (for these workloads
+a short read means the socket is empty; libuv skips the read that would say
+so too; in general it does not: see below). `epoll-eagain` is the same server reading
 until `EAGAIN` every time, for comparison. Each server checks at exit that it
 left no descriptor open: every handle it received was closed. `localsock` is
 `AsyncListener`/`AsyncStream` with callbacks (`async_read_some` then
