@@ -18,6 +18,7 @@
 #pragma once
 
 #include <localsock/asio/config.hpp>
+#include <localsock/asio/immediate.hpp>
 #include <localsock/asio/stream.hpp>
 #include <localsock/asio/seqpacket.hpp>
 #if !defined(_WIN32)

@@ -1,6 +1,7 @@
 // Async tests (suite async-threads, also run under ThreadSanitizer): one
 // io_context run by two threads, 64 connections each on strands of their
-// own, echoing messages with handles concurrently.
+// own, echoing messages with handles concurrently; and handlers with an
+// immediate executor (localsock/asio/immediate.hpp) on such an io_context.
 #include "async_support.hpp"
 
 #include "../support/resources.hpp"
@@ -11,7 +12,9 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -108,6 +111,41 @@ TEST_CASE("async threads: an io_context run by two threads, 64 connections on th
     }
     CHECK(errors == 0);
     CHECK(finished == connections);
+}
+
+TEST_CASE("async threads: an echo whose handlers have an immediate executor, on an io_context run by two threads") {
+    const testing::HandleLeakCheck leaks;
+    net::io_context context(2);
+    auto [a, b] = LocalStream::pair();
+    AsyncStream<> server(context, std::move(a));
+    LocalStream client = std::move(b);
+    client.set_read_timeout(std::chrono::duration_cast<std::chrono::milliseconds>(testing::patience));
+    const auto ex = context.get_executor();
+    std::array<char, 64> buffer{};
+    std::function<void()> echo = [&] {
+        server.async_read_some(net::buffer(buffer), bind_immediate_executor(ex, [&](net_error_code ec, std::size_t n) {
+                                   if (ec)
+                                       return; // eof: the client is done
+                                   net::async_write(server, net::buffer(buffer, n),
+                                                    bind_immediate_executor(ex, [&](net_error_code ec, std::size_t) {
+                                                        REQUIRE_FALSE(ec);
+                                                        echo();
+                                                    }));
+                               }));
+    };
+    net::post(context, echo);
+    testing::Thread runner1([&] { context.run(); });
+    testing::Thread runner2([&] { context.run(); });
+    std::array<char, 64> reply{};
+    for (int i = 0; i < 2000; ++i) {
+        const std::string message = "round " + std::to_string(i);
+        client.write_all(message);
+        client.read_exact(MutableBuffer(reply.data(), message.size())); // timed: a stall fails here
+        REQUIRE(std::string(reply.data(), message.size()) == message);
+    }
+    client.close();
+    runner1.join();
+    runner2.join();
 }
 
 } // TEST_SUITE

@@ -12,16 +12,25 @@
 // the descriptor: correct for a call made outside the lock, one call too
 // many here.) Completions go through the scheduler and the handler's
 // executor like every Asio operation's; the handler is never called from
-// the initiating function.
+// the initiating function, unless it asked for that with an immediate
+// executor (immediate.hpp): then the first try is made here, before the
+// operation exists, and a completion that needed no wait goes through that
+// executor. (Only while the last operation in that direction needed no wait
+// either: one that would block is tried again by the reactor, and two tries
+// that see EAGAIN would be one system call too many.)
 #pragma once
 
 #include <localsock/asio/config.hpp>
 #include <localsock/asio/detail/attempts.hpp>
+#include <localsock/asio/immediate.hpp>
 
+#include <array>
 #include <atomic>
+#include <cstddef>
 #include <memory>
 #include <system_error>
 #include <tuple>
+#include <type_traits>
 #include <utility>
 
 namespace localsock::asio_detail {
@@ -72,24 +81,30 @@ class AttemptOp : public net::detail::reactor_op {
 public:
     LOCALSOCK_ASIO_DEFINE_HANDLER_PTR(AttemptOp);
 
-    AttemptOp(Handler& handler, const IoExecutor& io_executor, Attempt&& attempt, Keep keep)
+    AttemptOp(Handler& handler, const IoExecutor& io_executor, Direction direction, Attempt&& attempt, Keep keep)
         : reactor_op(net_error_code(), &AttemptOp::do_perform, &AttemptOp::do_complete),
           handler_(std::move(handler)),
           work_(handler_, io_executor),
           attempt_(std::move(attempt)),
-          keep_(std::move(keep)) {}
+          keep_(std::move(keep)),
+          direction_(direction) {}
+
+    bool progressed() const noexcept { return attempt_.progressed(); }
 
     // In the reactor, under the descriptor's lock.
     static status do_perform(reactor_op* base) {
         auto* op = static_cast<AttemptOp*>(base);
         std::error_code ec;
-        op->attempt_(op->keep_->sync(), ec);
+        auto& sync = op->keep_->sync();
+        op->attempt_(sync, ec);
         if (would_block(ec)) {
+            op->waited_ = true;
             if (op->attempt_.progressed() && op->cancellation_key_ != nullptr)
                 static_cast<AttemptCancellation*>(op->cancellation_key_)->mark_progressed();
             return not_done;
         }
         op->ec_ = to_net_error(ec);
+        op->keep_->readiness().note_completion(op->direction_, op->waited_);
         return done;
     }
 
@@ -117,7 +132,24 @@ private:
     net::detail::handler_work<Handler, IoExecutor> work_;
     Attempt attempt_;
     Keep keep_;
+    Direction direction_;
+    bool waited_ = false; // a try would have blocked
 };
+
+// How deeply immediate completions nest on this thread (immediate.hpp).
+struct ImmediateDepth {
+    static inline thread_local unsigned depth = 0;
+    ImmediateDepth() noexcept { ++depth; }
+    ~ImmediateDepth() { --depth; }
+    ImmediateDepth(const ImmediateDepth&) = delete;
+    ImmediateDepth& operator=(const ImmediateDepth&) = delete;
+    static bool room() noexcept { return depth < max_immediate_depth; }
+};
+
+template <class Handler>
+inline constexpr bool has_immediate_executor =
+    !std::is_same_v<typename associated_immediate_executor<Handler, no_immediate_executor>::type,
+                    no_immediate_executor>;
 
 template <class Executor>
 class Readiness {
@@ -142,6 +174,7 @@ public:
             return;
         }
         fd_ = fd;
+        waited_ = {};
     }
     // Pending operations end with operation_aborted; the descriptor leaves
     // the reactor (it is not closed).
@@ -157,13 +190,21 @@ public:
             reactor_->cancel_ops(fd_, data_);
     }
 
+    // Records whether the operation that just completed in `direction` had
+    // to wait. Written by that direction's side only (one operation at a time).
+    void note_completion(Direction direction, bool waited) noexcept { waited_[index(direction)] = waited; }
+
     template <class Handler, class Attempt, class Keep>
     void start(Direction direction, Handler& handler, Attempt&& attempt, Keep keep) {
+        if constexpr (has_immediate_executor<Handler>) {
+            if (try_immediately(direction, handler, attempt, keep))
+                return;
+        }
         using Op = AttemptOp<Handler, Executor, std::decay_t<Attempt>, Keep>;
         const bool is_continuation = LOCALSOCK_ASIO_CONT_HELPERS::is_continuation(handler);
         auto slot = net::get_associated_cancellation_slot(handler);
         typename Op::ptr p = {std::addressof(handler), Op::ptr::allocate(handler), nullptr};
-        p.p = new (p.v) Op(handler, executor_, std::forward<Attempt>(attempt), std::move(keep));
+        p.p = new (p.v) Op(handler, executor_, direction, std::forward<Attempt>(attempt), std::move(keep));
         const int op_type = direction == Direction::read ? Reactor::read_op : Reactor::write_op;
         if (fd_ < 0) { // a closed object: bad_descriptor, through the scheduler
             p.p->ec_ = net::error::bad_descriptor;
@@ -171,19 +212,48 @@ public:
             p.v = p.p = nullptr;
             return;
         }
-        if (slot.is_connected())
-            p.p->cancellation_key_ = &slot.template emplace<AttemptCancellation>(reactor_, &data_, fd_, op_type);
+        if (slot.is_connected()) {
+            auto& key = slot.template emplace<AttemptCancellation>(reactor_, &data_, fd_, op_type);
+            if (p.p->progressed()) // bytes moved by the immediate try
+                key.mark_progressed();
+            p.p->cancellation_key_ = &key;
+        }
         reactor_->start_op(op_type, fd_, data_, p.p, is_continuation, true);
         p.v = p.p = nullptr;
     }
 
 private:
+    static constexpr std::size_t index(Direction direction) noexcept { return direction == Direction::read ? 0 : 1; }
+
+    // The first try, made here for a handler with an immediate executor;
+    // true if the operation completed (its handler submitted). Not when the
+    // last operation in this direction had to wait (this one likely will:
+    // the reactor's own try, under its lock, decides), nor beyond
+    // max_immediate_depth: then the completion, if immediate, is posted, as
+    // for any handler.
+    template <class Handler, class Attempt, class Keep>
+    bool try_immediately(Direction direction, Handler& handler, Attempt& attempt, Keep& keep) {
+        if (fd_ < 0 || waited_[index(direction)] || !ImmediateDepth::room())
+            return false;
+        std::error_code ec;
+        attempt(keep->sync(), ec);
+        if (would_block(ec)) {
+            waited_[index(direction)] = true;
+            return false; // the reactor tries again under its lock, then waits
+        }
+        auto args = attempt.result(to_net_error(ec));
+        auto executor = get_associated_immediate_executor(handler, no_immediate_executor{});
+        ImmediateDepth nested;
+        net::execution::execute(executor, BoundCompletion<Handler, decltype(args)>{std::move(handler), std::move(args)});
+        return true;
+    }
+
     Executor executor_;
     Reactor* reactor_;
     Reactor::per_descriptor_data data_ = Reactor::per_descriptor_data();
     int fd_ = -1;
+    std::array<bool, 2> waited_{}; // the last read / write had to wait
 };
-
 // Starts `attempt` as an Asio operation with completion signature
 // `Signature`, for any completion token.
 template <class State>
