@@ -2,6 +2,10 @@
 // io_context thread with callbacks, written as the async-asio one is:
 // AsyncListener::async_accept, AsyncStream::async_read_some then
 // net::async_write of what came; for handles, async_receive.
+// "async-localsock-immediate" (BENCH_IMMEDIATE_COMPLETION) is the same
+// server with its handlers bound to the io_context's executor as their
+// immediate executor (localsock/asio/immediate.hpp): an operation that needs
+// no wait runs its handler at once instead of through the scheduler's queue.
 #include "harness.hpp"
 #include "posix_io.hpp"
 
@@ -12,7 +16,11 @@
 
 namespace bench {
 
+#if defined(BENCH_IMMEDIATE_COMPLETION)
+const char* const contender_name = "async-localsock-immediate";
+#else
 const char* const contender_name = "async-localsock";
+#endif
 
 bool supports(Workload workload) {
     return workload == Workload::pingpong || workload == Workload::handles1 || workload == Workload::handles64 ||
@@ -35,25 +43,35 @@ public:
     }
 
 private:
+    template <class Handler>
+    auto immediate(Handler handler) {
+#if defined(BENCH_IMMEDIATE_COMPLETION)
+        return bind_immediate_executor(stream_.get_executor(), std::move(handler));
+#else
+        return handler;
+#endif
+    }
+
     void read() {
-        stream_.async_read_some(net::buffer(buffer_), [this, self = shared_from_this()](net_error_code ec, std::size_t n) {
+        stream_.async_read_some(net::buffer(buffer_), immediate([this, self = shared_from_this()](net_error_code ec,
+                                                                                                 std::size_t n) {
             if (ec == net::error::eof)
                 return; // the client is done
             if (ec)
                 fail("read: " + ec.message());
             net::async_write(stream_, net::buffer(buffer_, n),
-                             [this, self = shared_from_this()](net_error_code ec, std::size_t) {
+                             immediate([this, self = shared_from_this()](net_error_code ec, std::size_t) {
                                  if (ec)
                                      fail("write: " + ec.message());
                                  read();
-                             });
-        });
+                             }));
+        }));
     }
 
     // Each message: 8 bytes and their handles, closed on arrival; the ack after the last.
     void receive() {
         stream_.async_receive(net::buffer(buffer_, handle_message_bytes), handles_,
-                              [this, self = shared_from_this()](net_error_code ec, std::size_t n) {
+                              immediate([this, self = shared_from_this()](net_error_code ec, std::size_t n) {
                                   if (ec == net::error::eof)
                                       return; // the client is done
                                   if (ec || n != handle_message_bytes || handles_.size() != o_.handles_per_message())
@@ -62,12 +80,13 @@ private:
                                   if (++messages_ < o_.count)
                                       return receive();
                                   net::async_write(stream_, net::buffer("k", 1),
-                                                   [this, self = shared_from_this()](net_error_code ec, std::size_t) {
+                                                   immediate([this, self = shared_from_this()](net_error_code ec,
+                                                                                                std::size_t) {
                                                        if (ec)
                                                            fail("write: " + ec.message());
                                                        receive(); // until the end of the stream
-                                                   });
-                              });
+                                                   }));
+                              }));
     }
 
     AsyncStream<> stream_;

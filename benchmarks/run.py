@@ -51,7 +51,8 @@ ASYNC_CONFIGS = [
 ]
 ASYNC_FLOOR = "async-epoll"
 # async-epoll-eagain: the floor reading until EAGAIN every time (no short-read rule).
-ASYNC_CONTENDERS = [ASYNC_FLOOR, "async-epoll-eagain", "async-localsock", "async-localsock-coro", "async-libuv",
+ASYNC_CONTENDERS = [ASYNC_FLOOR, "async-epoll-eagain", "async-localsock", "async-localsock-immediate",
+                    "async-localsock-coro", "async-libuv",
                     "async-asio"]
 ASYNC_TARGET = 0.95  # localsock's async servers against the epoll floor
 LABELS = {

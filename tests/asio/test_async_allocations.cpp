@@ -186,4 +186,52 @@ TEST_CASE("async allocations: none per message in steady state, coroutines") {
     CHECK(errors == 0);
 }
 
+TEST_CASE("async allocations: none per message in steady state, handlers with an immediate executor") {
+    const testing::HandleLeakCheck leaks;
+    Fixture f;
+    // Ping-pong of 8 bytes and the handle between the stream ends, every
+    // handler bound to the io_context's executor (any_io_executor, as a
+    // server's would be): completions that need no wait run at once.
+    const net::any_io_executor immediate = f.context.get_executor();
+    int remaining = 0, errors = 0;
+    std::function<void()> exchange = [&] {
+        f.a.async_send(net::buffer(f.out), f.one,
+                       bind_immediate_executor(immediate, [&](net_error_code ec, std::size_t n) {
+                           if (ec || n != 8)
+                               ++errors;
+                       }));
+        f.b.async_receive(
+            net::buffer(f.in), f.received, bind_immediate_executor(immediate, [&](net_error_code ec, std::size_t n) {
+                if (ec || n != 8 || f.received.size() != 1)
+                    ++errors;
+                f.received.clear();
+                net::async_write(f.b, net::buffer(f.in),
+                                 bind_immediate_executor(immediate, [&](net_error_code ec, std::size_t) {
+                                     if (ec)
+                                         ++errors;
+                                     f.a.async_read_some(net::buffer(f.out),
+                                                         bind_immediate_executor(immediate, [&](net_error_code ec,
+                                                                                                std::size_t n) {
+                                                             if (ec || n != 8)
+                                                                 ++errors;
+                                                             if (--remaining > 0)
+                                                                 exchange();
+                                                         }));
+                                 }));
+            }));
+    };
+    const auto run_rounds = [&](int count) {
+        remaining = count;
+        net::post(f.context, [&exchange] { exchange(); }); // not a copy of the std::function
+        f.run(remaining);
+    };
+    run_rounds(3); // warm up
+    {
+        const AllocationWindow window;
+        run_rounds(rounds);
+        CHECK(window.count() == 0);
+    }
+    CHECK(errors == 0);
+}
+
 } // TEST_SUITE
