@@ -93,6 +93,37 @@ TEST_CASE("async peer death: a stream peer dies mid-frame — bytes and handles,
     CHECK(read.ec == net::error::eof);
 }
 
+TEST_CASE("async peer close: bytes and the end already reported ready, then a short read — the next read sees eof") {
+    // Why a short read is not taken for an empty socket (docs/design.md):
+    // the peer wrote and closed, the reactor reported the descriptor ready
+    // while no read was pending, then a read took the bytes, fewer than
+    // asked. No readiness edge will come again: a read that waited for one
+    // instead of trying would wait for ever.
+    const testing::HandleLeakCheck leaks;
+    net::io_context context;
+    auto [a, b] = LocalStream::pair();
+    b.write_all("last words");
+    b.close();
+    AsyncStream<> reader(context, std::move(a));
+    testing::run_for(context, std::chrono::milliseconds(10)); // the readiness is reported, nothing waits for it
+    std::array<char, 64> in{};
+    for (const TokenKind kind : {TokenKind::callback, TokenKind::awaitable}) {
+        CAPTURE(testing::name_of(kind));
+        const auto first = testing::complete_with<std::size_t>(
+            kind, context, [&](auto token) { return reader.async_read_some(net::buffer(in), token); });
+        const auto second = testing::complete_with<std::size_t>(
+            kind, context, [&](auto token) { return reader.async_read_some(net::buffer(in), token); });
+        if (kind == TokenKind::callback) {
+            CHECK_FALSE(first.ec);
+            CHECK(first.value == std::size_t(10));
+            CHECK(std::string(in.data(), 10) == "last words");
+        } else {
+            CHECK(first.ec == net::error::eof); // already at the end
+        }
+        CHECK(second.ec == net::error::eof);
+    }
+}
+
 TEST_CASE("async peer death: a seqpacket peer dies after a message — the message, then end_of_stream") {
     const testing::HandleLeakCheck leaks;
     net::io_context context;
