@@ -384,11 +384,16 @@ The floor, `epoll`, is the best such server we know how to write by hand
 epoll, edge-triggered; every `recv`/`send`/`recvmsg` tried first, `epoll_wait`
 only when a call would block or a read came back short (for these workloads
 a short read means the socket is empty; libuv skips the read that would say
-so too; in general it does not: see below). `epoll-eagain` is the same server reading
-until `EAGAIN` every time, for comparison. Each server checks at exit that it
+so too; in general, with edge-triggered readiness, it is not safe: see below).
+`epoll-eagain` is the same server reading until `EAGAIN` every time: the
+correct edge-triggered server. Each server checks at exit that it
 left no descriptor open: every handle it received was closed. `localsock` is
 `AsyncListener`/`AsyncStream` with callbacks (`async_read_some` then
-`asio::async_write` of what came; `async_receive`), `localsock-coro` the same
+`asio::async_write` of what came; `async_receive`), written as Asio's echo
+example is; `localsock-immediate` the same with every handler bound to the
+io_context's executor as its immediate executor
+(`localsock::bind_immediate_executor`: an operation that needs no wait runs
+its handler at once, not through the scheduler); `localsock-coro` the same
 server as coroutines; `libuv` is `uv_pipe_t`, each echo tried with
 `uv_try_write` first, handles taken one by one with `uv_accept` (it receives
 the 64 handles of one message, though it cannot send them); `asio` is

@@ -5,9 +5,9 @@
 // never calling it from the initiating function. That is the safe default,
 // and it costs: the scheduler polls the reactor (an epoll_wait that finds
 // nothing) before it runs the handler. Asio 1.28 lets a handler opt out with
-// an immediate executor; the Asio versions localsock supports (1.22 on, Boost
-// 1.77 on) predate it, so localsock offers the same contract for its own
-// operations:
+// an immediate executor; the Asio versions localsock's fast path is built on
+// (1.22 to 1.26: Debian's standalone 1.22, Boost 1.81) predate it, so
+// localsock offers the same contract for its own operations:
 //
 //     stream.async_read_some(buffer, localsock::bind_immediate_executor(io.get_executor(), on_read));
 //
@@ -17,7 +17,10 @@
 // that io_context, runs it at once, inside the initiating call. The handler
 // must then be ready to run there: nothing it needs may be set up after the
 // initiating call returns. Everything else is unchanged: a handler that has
-// to wait completes through its associated executor as always. Composed
+// to wait completes through its associated executor as always. (The try
+// that can complete at once is made in the initiating call while the
+// previous operation in that direction needed no wait; after one that
+// waited, the reactor makes it, and a completion at once is posted.) Composed
 // operations (net::async_write, async_read, async_read_until) pass the
 // binding through to the operations they start, as they do every
 // association. To keep the stack bounded, at most max_immediate_depth
