@@ -410,52 +410,68 @@ Asio wherever they take part.
 """
 
 ASYNC_TAIL = """
-System calls per operation, server side, counted with `perf stat -e
-'syscalls:sys_enter_*'` on the pinned, untraced server (strace slows the
-server so much that it seldom has to wait, which hides the waiting path); one
-run each, ping-pong and handles 20,000 operations, fan-in 50,000. How many
-reads find nothing (EAGAIN) depends on timing: localsock's and Asio's extra
-reads per round trip ranged from 0.07 to 0.88 between runs here. For example:
+System calls (and context switches) per operation, server side, counted with
+`perf stat -e 'syscalls:sys_enter_*,context-switches'` on the pinned, untraced
+server (strace slows the server so much that it seldom has to wait, which
+hides the waiting path); one run each, ping-pong and handles 20,000
+operations, fan-in 50,000. How many reads find nothing (EAGAIN) depends on
+timing, from run to run. For example:
 
 ```sh
 taskset -c 0 perf stat -e 'syscalls:sys_enter_*' build-bench/benchmarks/bench-async-localsock server fanin /tmp/f.sock --clients 64 &
 sleep 0.3; taskset -c 0 build-bench/benchmarks/bench-async-localsock client fanin /tmp/f.sock --clients 64
 ```
 
-| workload | epoll (floor) | localsock | libuv | asio |
-|---|---|---|---|---|
-| ping-pong | recv, send, epoll_wait = 3.00 | recv 1.38, send, epoll_wait 2.00 = 4.38 | read, write, epoll_wait = 3.00 | recv 1.60, send, epoll_wait 2.00 = 4.60 |
-| 1 handle + 8 bytes | recvmsg 1.01, close, epoll_wait 0.01 = 2.03 | recvmsg, close, epoll_wait = 3.00 | recvmsg, close, epoll_wait, epoll_ctl = 4.00 | unsupported |
-| fan-in, 64 clients | recv, send, epoll_wait 0.10 = 2.10 | recv 1.88, send, epoll_wait 0.07 = 2.96 | read, write, epoll_wait 0.07 = 2.07 | recv 1.88, send, epoll_wait 0.10 = 2.98 |
-| fan-in, 512 clients | recv 1.03, send 1.01, others 0.02 = 2.06 | recv 1.61, send 1.01, others 0.05 = 2.67 | read 1.02, write 1.01, others 0.03 = 2.06 | recv 1.61, send 1.01, others 0.06 = 2.68 |
+| workload | epoll (floor) | localsock | localsock-immediate | libuv | asio |
+|---|---|---|---|---|---|
+| ping-pong | recv, send, epoll_wait = 3.00 | recv 1.08, send, epoll_wait 2.00 = 4.08 | recv 1.49, send, epoll_wait 0.50 = 3.99 | read, write, epoll_wait = 3.00 | recv 1.09, send, epoll_wait 2.00 = 4.09 |
+| 1 handle + 8 bytes | recvmsg, close = 2.00 | recvmsg, close, epoll_wait = 3.00 | recvmsg, close, epoll_wait 0.06 = 2.06 | recvmsg, close, epoll_wait, epoll_ctl = 4.00 | unsupported |
+| fan-in, 64 clients | recv, send, epoll_wait 0.02 = 2.02; 0.03 switches | recv 1.76, send, epoll_wait 0.05 = 2.81; 0.26 switches | recv 1.97, send, epoll_wait 0.02 = 2.99; 0.44 switches | read, write, epoll_wait 0.02 = 2.02; 0.07 switches | recv 1.78, send, epoll_wait 0.05 = 2.83; 0.23 switches |
+| fan-in, 512 clients | recv 1.03, send 1.01, others 0.04 = 2.08 | recv 1.66, send 1.01, others 0.05 = 2.72 | recv 1.98, send 1.01, others 0.05 = 3.04 | read 1.02, write 1.01, others 0.03 = 2.06 | recv 1.63, send 1.01, others 0.05 = 2.69 |
 
 localsock makes Asio's own calls; beyond the floor's, and why:
 
 - **A read that finds nothing** (EAGAIN), on every workload where the server
-  waits for its client: the next read is tried at once even when the last one
-  came back short of its buffer. The floor and libuv take a short read for an
-  empty socket and wait for the next event instead; that is right for these
-  workloads but not in general on a Unix stream, where a read also stops
-  right after a message that carried handles (and, with SO_PASSCRED, between
-  two writers) with more queued: with edge-triggered readiness, waiting then
-  would wait for ever. localsock could take the shortcut where it knows no
-  handle came and credentials are off (a hand-tried version gave fan-in 64
-  0.92×, 512 0.91× of the floor); not done yet. (Asio marks an operation
-  "exhausted", so that the reactor waits instead of trying, only at the end
-  of a stream.)
-- **One epoll_wait more per operation while one client keeps the loop busy**
-  (ping-pong, handles): an operation that completes at once is posted (a
+  waits for its client: after a read comes back short of its buffer, the next
+  read is tried, not skipped. The floor skips it (a short read is taken for an
+  empty socket), which is what puts it ahead on ping-pong and the fan-in. With
+  edge-triggered readiness that rule is not safe in general: a peer that
+  writes and then closes before the loop looks gives one readiness report for
+  both; the short read takes the bytes, and the end of the stream is never
+  reported again, so a server that waits for it hangs (docs/design.md, "Why a
+  short read is not taken for an empty socket", and the test "async peer
+  close: ..."; a version of localsock that took the shortcut hung
+  `net::async_read_until` that way). libuv skips the read safely because its
+  epoll is level-triggered; Asio's reactor is edge-triggered only. The correct
+  edge-triggered server is `epoll-eagain`: on the fan-in localsock runs at
+  0.89× (64 clients) and 0.92× (512) of it. So ≥ 0.95× of the floor on
+  ping-pong and the fan-in is out of reach for a correct server built on
+  Asio's reactor.
+- **One epoll_wait more per operation that completes at once** (a server its
+  clients keep busy: ping-pong, handles): such a completion is posted (a
   handler never runs inside its initiating function), and Asio's scheduler
-  polls its reactor (`epoll_wait` with timeout 0) whenever it reaches its
-  task with handlers queued. Asio's own sockets pay the same.
+  polls its reactor (`epoll_wait` with timeout 0) whenever it reaches its task
+  with handlers queued. Asio's own sockets pay the same. A handler bound to an
+  immediate executor (`localsock-immediate`) runs at once instead: one poll
+  per 16 nested completions (handles: 3.00 → 2.06 calls per message, 0.77× →
+  0.91× of the floor; fan-in of one client 0.86× → 0.95×).
+- **Answering at once is not always faster** with client and server on one
+  CPU: `localsock-immediate` replies and tries the next read before the
+  client has written it (fan-in: 1.97 reads per round trip against 1.76), and
+  runs out of ready work more often (0.44 context switches per round trip
+  against 0.26), where posting lets requests pile up per wakeup; on the
+  fan-in of 64 and 512 clients it is slower than the plain server, and on
+  ping-pong the poll it saves is spent on that read. Bind the immediate
+  executor where operations tend to complete at once (a peer that streams
+  messages), not for one request in flight.
 
 There is no `epoll_ctl` per wait: localsock's operations are reactor
 operations, queued on the registration made once, as Asio's own are.
 `benchmarks/count_syscalls.py --part async` (meson test
 `async-syscalls-per-operation`) checks under strace, server side, ping-pong
 and handles, what localsock holds to: no `epoll_ctl` per operation, the
-floor's writes exactly, and no more calls than Asio's own sockets for the
-same work.
+floor's writes exactly, no more calls than Asio's own sockets for the same
+work, and for `localsock-immediate` no `epoll_wait` beyond the floor's.
 """
 
 WINE_HEAD = """# localsock performance under Wine
