@@ -113,24 +113,23 @@ auto outcome_handler(std::optional<Outcome<Value>>& out) {
 
 } // namespace async_support_detail
 
-// Starts one operation with a token of `kind` — `initiate(token)` calls the
-// initiating function — runs `context` until it completes and returns what
-// it completed with. Value is the second completion argument's type, or
-// NoValue for void(error_code).
-template <class Value, class Initiate>
-Outcome<Value> complete_with(TokenKind kind, net::io_context& context, Initiate initiate) {
+// Starts one operation with a token of kind `Kind` — `initiate(token)`
+// calls the initiating function — runs `context` until it completes and
+// returns what it completed with. Value is the second completion argument's
+// type, or NoValue for void(error_code). The kind is a template argument so
+// that a call instantiates the operation with its one token only: every
+// token kind is a set of Asio templates (two of them coroutines), and most
+// calls use one.
+template <class Value, TokenKind Kind, class Initiate>
+Outcome<Value> complete_with(net::io_context& context, Initiate initiate) {
     std::optional<Outcome<Value>> out;
     constexpr bool has_value = !std::is_same_v<Value, NoValue>;
-    switch (kind) {
-    case TokenKind::callback:
+    if constexpr (Kind == TokenKind::callback) {
         initiate(async_support_detail::outcome_handler<Value>(out));
-        break;
-    case TokenKind::deferred: {
+    } else if constexpr (Kind == TokenKind::deferred) {
         auto operation = initiate(deferred);
         std::move(operation)(async_support_detail::outcome_handler<Value>(out));
-        break;
-    }
-    case TokenKind::future: {
+    } else if constexpr (Kind == TokenKind::future) {
         auto future = initiate(net::use_future);
         REQUIRE(run_until(context, [&] {
             return future.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
@@ -145,15 +144,13 @@ Outcome<Value> complete_with(TokenKind kind, net::io_context& context, Initiate 
             result.ec = e.code();
         }
         out.emplace(std::move(result));
-        break;
-    }
-    case TokenKind::awaitable:
-    case TokenKind::as_tuple:
+    } else {
+        static_assert(Kind == TokenKind::awaitable || Kind == TokenKind::as_tuple);
         net::co_spawn(
             context,
-            [kind, initiate]() mutable -> net::awaitable<Outcome<Value>> {
+            [initiate]() mutable -> net::awaitable<Outcome<Value>> {
                 Outcome<Value> result;
-                if (kind == TokenKind::as_tuple) {
+                if constexpr (Kind == TokenKind::as_tuple) {
                     auto completion = co_await initiate(testing::as_tuple(net::use_awaitable));
                     result.ec = std::get<0>(completion);
                     if constexpr (has_value)
@@ -175,10 +172,24 @@ Outcome<Value> complete_with(TokenKind kind, net::io_context& context, Initiate 
                     std::rethrow_exception(error);
                 out.emplace(std::move(result));
             });
-        break;
     }
     REQUIRE(run_until(context, [&] { return out.has_value(); }));
     return std::move(*out);
+}
+
+// The same with the kind chosen at run time, for the tests that go through
+// every kind: instantiates the operation with all of them.
+template <class Value, class Initiate>
+Outcome<Value> complete_with(TokenKind kind, net::io_context& context, Initiate initiate) {
+    switch (kind) {
+    case TokenKind::callback: return complete_with<Value, TokenKind::callback>(context, std::move(initiate));
+    case TokenKind::awaitable: return complete_with<Value, TokenKind::awaitable>(context, std::move(initiate));
+    case TokenKind::future: return complete_with<Value, TokenKind::future>(context, std::move(initiate));
+    case TokenKind::deferred: return complete_with<Value, TokenKind::deferred>(context, std::move(initiate));
+    case TokenKind::as_tuple: return complete_with<Value, TokenKind::as_tuple>(context, std::move(initiate));
+    }
+    FAIL("unknown token kind");
+    return {};
 }
 
 // Runs a coroutine on `context` to its end; rethrows what escaped it.

@@ -68,7 +68,7 @@ void cancel_receive_with_handles_in_flight(Canceller how) {
     CHECK(handles.empty());
 
     // Nothing lost: the same object receives the bytes and the handle.
-    auto next = testing::complete_with<std::size_t>(testing::TokenKind::callback, context, [&](auto token) {
+    auto next = testing::complete_with<std::size_t, testing::TokenKind::callback>(context, [&](auto token) {
         return async.async_receive(net::buffer(in), handles, token);
     });
     CHECK_FALSE(next.ec);
@@ -134,7 +134,7 @@ TEST_CASE("async cancel: a coroutine receive cancelled through its slot; seqpack
     CHECK(testing::aborted(*first));
     CHECK(handles.empty());
 
-    auto next = testing::complete_with<ReceiveResult>(testing::TokenKind::awaitable, context, [&](auto token) {
+    auto next = testing::complete_with<ReceiveResult, testing::TokenKind::awaitable>(context, [&](auto token) {
         return async.async_receive(net::buffer(in), handles, token);
     });
     CHECK_FALSE(next.ec);
@@ -185,7 +185,7 @@ TEST_CASE("async cancel: a send cancelled part way reports its bytes; its handle
     CHECK(testing::pipe_at_end(pipe_read));
 
     // The stream still works, in order.
-    auto more = testing::complete_with<std::size_t>(testing::TokenKind::callback, context, [&](auto token) {
+    auto more = testing::complete_with<std::size_t, testing::TokenKind::callback>(context, [&](auto token) {
         return async.async_write_some(net::buffer("after", 5), token);
     });
     CHECK_FALSE(more.ec);

@@ -145,7 +145,7 @@ TEST_CASE("async close: closing with an operation pending leaves the object reus
     socket.assign(std::move(a));
     b.send("again");
     std::array<char, 8> in{};
-    auto got = testing::complete_with<ReceiveResult>(testing::TokenKind::callback, context, [&](auto token) {
+    auto got = testing::complete_with<ReceiveResult, testing::TokenKind::callback>(context, [&](auto token) {
         return socket.async_receive(net::buffer(in), token);
     });
     CHECK_FALSE(got.ec);

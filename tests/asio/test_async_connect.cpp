@@ -91,7 +91,7 @@ TEST_CASE("async connect: a full backlog is waited for without blocking; the con
     // The connection works, handles included.
     OwnedHandle file = testing::file_with("over an async connection");
     const std::array<BorrowedHandle, 1> lent{file.borrow()};
-    auto sent = testing::complete_with<std::size_t>(testing::TokenKind::callback, context, [&](auto token) {
+    auto sent = testing::complete_with<std::size_t, testing::TokenKind::callback>(context, [&](auto token) {
         return stream.async_send(net::buffer("x", 1), std::span<const BorrowedHandle>(lent), token);
     });
     CHECK_FALSE(sent.ec);
@@ -119,7 +119,7 @@ TEST_CASE("async connect: a full backlog for longer than busy_timeout is timed_o
     ConnectOptions options;
     options.busy_timeout = 100ms;
     const auto started = std::chrono::steady_clock::now();
-    auto result = testing::complete_with<testing::NoValue>(testing::TokenKind::as_tuple, context, [&](auto token) {
+    auto result = testing::complete_with<testing::NoValue, testing::TokenKind::as_tuple>(context, [&](auto token) {
         return stream.async_connect(busy.name, options, token);
     });
     const auto elapsed = std::chrono::steady_clock::now() - started;
@@ -157,7 +157,7 @@ TEST_CASE("async connect: cancellable while waiting, through its slot or cancel(
     CHECK_FALSE(stream.is_open());
     // The object connects afterwards.
     busy.listener.accept();
-    auto again = testing::complete_with<testing::NoValue>(testing::TokenKind::callback, context, [&](auto token) {
+    auto again = testing::complete_with<testing::NoValue, testing::TokenKind::callback>(context, [&](auto token) {
         return stream.async_connect(busy.name, token);
     });
     CHECK_FALSE(again.ec);
@@ -169,7 +169,7 @@ TEST_CASE("async connect: nobody listening is refused; an open stream is already
     net::io_context context;
     AsyncStream<> stream(context);
     const LocalSocketName nobody = testing::unique_namespaced_name("async-nobody");
-    auto refused = testing::complete_with<testing::NoValue>(testing::TokenKind::future, context, [&](auto token) {
+    auto refused = testing::complete_with<testing::NoValue, testing::TokenKind::future>(context, [&](auto token) {
         return stream.async_connect(nobody, token);
     });
     CHECK(testing::std_error(refused.ec) == std::errc::connection_refused);
@@ -178,12 +178,12 @@ TEST_CASE("async connect: nobody listening is refused; an open stream is already
     const LocalSocketName name = testing::unique_namespaced_name("async-connect");
     LocalSeqpacketListener listener = LocalSeqpacketListener::bind(name);
     AsyncSeqpacket<> socket(context);
-    auto ok = testing::complete_with<testing::NoValue>(testing::TokenKind::deferred, context, [&](auto token) {
+    auto ok = testing::complete_with<testing::NoValue, testing::TokenKind::deferred>(context, [&](auto token) {
         return socket.async_connect(name, token);
     });
     CHECK_FALSE(ok.ec);
     LocalSeqpacket server = listener.accept();
-    auto twice = testing::complete_with<testing::NoValue>(testing::TokenKind::callback, context, [&](auto token) {
+    auto twice = testing::complete_with<testing::NoValue, testing::TokenKind::callback>(context, [&](auto token) {
         return socket.async_connect(name, token);
     });
     CHECK(testing::std_error(twice.ec) == std::errc::already_connected);

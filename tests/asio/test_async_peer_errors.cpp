@@ -54,8 +54,8 @@ TEST_CASE("async peer death: a stream peer dies mid-frame — bytes and handles,
     const LocalSocketName name = testing::unique_namespaced_name("async-death");
     AsyncListener<> listener(context, LocalListener::bind(name));
     auto child = testing::ChildProcess::spawn("async_send_half_and_die", {"stream", name.to_string()});
-    auto accepted = testing::complete_with<AsyncStream<>>(TokenKind::callback, context,
-                                                          [&](auto token) { return listener.async_accept(token); });
+    auto accepted = testing::complete_with<AsyncStream<>, TokenKind::callback>(
+        context, [&](auto token) { return listener.async_accept(token); });
     REQUIRE_FALSE(accepted.ec);
     AsyncStream<>& stream = *accepted.value;
     CHECK(child.wait() == testing::abrupt_exit_status);
@@ -87,7 +87,7 @@ TEST_CASE("async peer death: a stream peer dies mid-frame — bytes and handles,
     // Composed reads see the same end: net::async_read of the whole frame
     // fails with eof after what was there.
     std::array<char, 8> more{};
-    auto read = testing::complete_with<std::size_t>(TokenKind::future, context, [&](auto token) {
+    auto read = testing::complete_with<std::size_t, TokenKind::future>(context, [&](auto token) {
         return net::async_read(stream, net::buffer(more), token);
     });
     CHECK(read.ec == net::error::eof);
@@ -130,15 +130,15 @@ TEST_CASE("async peer death: a seqpacket peer dies after a message — the messa
     const LocalSocketName name = testing::unique_namespaced_name("async-death-seq");
     AsyncSeqpacketListener<> listener(context, LocalSeqpacketListener::bind(name));
     auto child = testing::ChildProcess::spawn("async_send_half_and_die", {"seqpacket", name.to_string()});
-    auto accepted = testing::complete_with<AsyncSeqpacket<>>(
-        TokenKind::callback, context, [&](auto token) { return listener.async_accept(token); });
+    auto accepted = testing::complete_with<AsyncSeqpacket<>, TokenKind::callback>(
+        context, [&](auto token) { return listener.async_accept(token); });
     REQUIRE_FALSE(accepted.ec);
     AsyncSeqpacket<>& socket = *accepted.value;
     CHECK(child.wait() == testing::abrupt_exit_status);
 
     std::array<char, 104> frame{};
     std::vector<OwnedHandle> handles;
-    auto first = testing::complete_with<ReceiveResult>(TokenKind::callback, context, [&](auto token) {
+    auto first = testing::complete_with<ReceiveResult, TokenKind::callback>(context, [&](auto token) {
         return socket.async_receive(net::buffer(frame), handles, token);
     });
     CHECK_FALSE(first.ec);
@@ -146,7 +146,7 @@ TEST_CASE("async peer death: a seqpacket peer dies after a message — the messa
     REQUIRE(handles.size() == 3);
     CHECK(testing::read_whole_file(handles[2]) == "handle 2");
     handles.clear();
-    auto second = testing::complete_with<ReceiveResult>(TokenKind::callback, context, [&](auto token) {
+    auto second = testing::complete_with<ReceiveResult, TokenKind::callback>(context, [&](auto token) {
         return socket.async_receive(net::buffer(frame), handles, token);
     });
     CHECK(testing::std_error(second.ec) == errc::end_of_stream);
@@ -167,7 +167,7 @@ TEST_CASE("async truncation: a seqpacket message longer than the buffer reports 
 
     std::array<char, 10> small{};
     std::vector<OwnedHandle> handles;
-    auto got = testing::complete_with<ReceiveResult>(TokenKind::as_tuple, context, [&](auto token) {
+    auto got = testing::complete_with<ReceiveResult, TokenKind::as_tuple>(context, [&](auto token) {
         return async.async_receive(net::buffer(small), handles, token);
     });
     CHECK_FALSE(got.ec);
@@ -177,7 +177,7 @@ TEST_CASE("async truncation: a seqpacket message longer than the buffer reports 
     REQUIRE(handles.size() == 1); // the handles came whole
     CHECK(testing::read_whole_file(handles[0]) == "with a truncated message");
     handles.clear();
-    auto next = testing::complete_with<ReceiveResult>(TokenKind::as_tuple, context, [&](auto token) {
+    auto next = testing::complete_with<ReceiveResult, TokenKind::as_tuple>(context, [&](auto token) {
         return async.async_receive(net::buffer(small), handles, token);
     });
     CHECK_FALSE(next.ec);
@@ -205,14 +205,14 @@ TEST_CASE("async truncation: more handles than accepted — bytes delivered, eve
         async.sync().set_max_handles_per_receive(2);
         CHECK(b.send("five", writers) == 4);
         writers.clear();
-        auto got = testing::complete_with<std::size_t>(TokenKind::awaitable, context, [&](auto token) {
+        auto got = testing::complete_with<std::size_t, TokenKind::awaitable>(context, [&](auto token) {
             return async.async_receive(net::buffer(in), handles, token);
         });
         CHECK(testing::std_error(got.ec) == errc::handles_truncated);
         // The throwing token loses the count; the callback keeps it.
         CHECK(b.send("more", {readers[0].borrow()}) == 4);
         async.sync().set_max_handles_per_receive(0);
-        auto counted = testing::complete_with<std::size_t>(TokenKind::callback, context, [&](auto token) {
+        auto counted = testing::complete_with<std::size_t, TokenKind::callback>(context, [&](auto token) {
             return async.async_receive(net::buffer(in), handles, token);
         });
         CHECK(testing::std_error(counted.ec) == errc::handles_truncated);
@@ -221,7 +221,7 @@ TEST_CASE("async truncation: more handles than accepted — bytes delivered, eve
         CHECK(handles.empty());
         // The stream stays usable.
         b.write_all("ok");
-        auto ok = testing::complete_with<std::size_t>(TokenKind::callback, context, [&](auto token) {
+        auto ok = testing::complete_with<std::size_t, TokenKind::callback>(context, [&](auto token) {
             return async.async_receive(net::buffer(in), handles, token);
         });
         CHECK_FALSE(ok.ec);
@@ -233,7 +233,7 @@ TEST_CASE("async truncation: more handles than accepted — bytes delivered, eve
         async.sync().set_max_handles_per_receive(2);
         b.send("five", writers);
         writers.clear();
-        auto got = testing::complete_with<ReceiveResult>(TokenKind::callback, context, [&](auto token) {
+        auto got = testing::complete_with<ReceiveResult, TokenKind::callback>(context, [&](auto token) {
             return async.async_receive(net::buffer(in), handles, token);
         });
         CHECK(testing::std_error(got.ec) == errc::handles_truncated);
@@ -251,7 +251,7 @@ TEST_CASE("async truncation: more handles than accepted — bytes delivered, eve
             lent.push_back(w.borrow());
         b.send("five", lent);
         writers.clear();
-        auto got = testing::complete_with<ReceiveResult>(TokenKind::deferred, context, [&](auto token) {
+        auto got = testing::complete_with<ReceiveResult, TokenKind::deferred>(context, [&](auto token) {
             return async.async_receive(net::buffer(in), handles, token);
         });
         CHECK(testing::std_error(got.ec) == errc::handles_truncated);

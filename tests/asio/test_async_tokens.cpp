@@ -1,6 +1,14 @@
 // Async tests: handles both ways between two processes with every kind of
-// completion token, on streams, sequenced packets and datagrams; typed
-// ancillary data (credentials with a handle) once.
+// completion token, on streams and sequenced packets, with a callback on
+// datagrams; typed ancillary data (credentials with a handle) once.
+//
+// Every operation of every socket type starts through the same
+// async_initiate (asio_detail::start_attempt): what a token kind exercises
+// depends on the completion signature, not on the socket type. Streams
+// (accept, byte counts) and sequenced packets (accept, ReceiveResult, void)
+// cover every kind with every signature; datagrams complete with the
+// sequenced packets' signatures, so they run their exchange with a callback
+// only, which saves compiling eight more token paths in each Asio flavour.
 #include "async_support.hpp"
 
 #include "../support/process.hpp"
@@ -191,12 +199,11 @@ void seqpacket_exchange(TokenKind kind, net::io_context& context, AsyncSeqpacket
     check_client_used(answer);
 }
 
-void datagram_exchange(TokenKind kind, net::io_context& context, AsyncDatagram<>& socket,
-                       const LocalSocketName& client_name) {
+void datagram_exchange(net::io_context& context, AsyncDatagram<>& socket, const LocalSocketName& client_name) {
     std::array<char, 16> message{};
     std::vector<OwnedHandle> received;
     LocalSocketName sender;
-    auto got = testing::complete_with<ReceiveResult>(kind, context, [&](auto token) {
+    auto got = testing::complete_with<ReceiveResult, TokenKind::callback>(context, [&](auto token) {
         return socket.async_receive_from(net::buffer(message), sender, received, token);
     });
     CHECK_FALSE(got.ec);
@@ -208,7 +215,7 @@ void datagram_exchange(TokenKind kind, net::io_context& context, AsyncDatagram<>
     std::vector<BorrowedHandle> lent;
     for (const OwnedHandle& h : answer.handles)
         lent.push_back(h.borrow());
-    auto sent = testing::complete_with<NoValue>(kind, context, [&](auto token) {
+    auto sent = testing::complete_with<NoValue, TokenKind::callback>(context, [&](auto token) {
         return socket.async_send_to(sender, net::buffer("s", 1), std::span<const BorrowedHandle>(lent), token);
     });
     CHECK_FALSE(sent.ec);
@@ -247,18 +254,15 @@ TEST_CASE("async tokens: handles both ways between processes over seqpacket, eve
     CHECK(child.wait() == 0);
 }
 
-TEST_CASE("async tokens: handles both ways between processes over datagrams, every token kind") {
+TEST_CASE("async tokens: handles both ways between processes over datagrams, with a callback") {
     const testing::HandleLeakCheck leaks;
     net::io_context context;
     const LocalSocketName name = testing::unique_namespaced_name("async-tokens-dgram");
     const LocalSocketName client_name = testing::unique_namespaced_name("async-tokens-dgram-client");
     AsyncDatagram<> socket(context, LocalDatagram::bind(name));
-    auto child = testing::ChildProcess::spawn(
-        "async_token_client", {"datagram", name.to_string(), client_name.to_string(), std::to_string(token_kinds)});
-    for (const TokenKind kind : testing::all_token_kinds) {
-        CAPTURE(testing::name_of(kind));
-        datagram_exchange(kind, context, socket, client_name);
-    }
+    auto child = testing::ChildProcess::spawn("async_token_client",
+                                              {"datagram", name.to_string(), client_name.to_string(), "1"});
+    datagram_exchange(context, socket, client_name);
     CHECK(child.wait() == 0);
 }
 
@@ -268,18 +272,18 @@ TEST_CASE("async tokens: typed ancillary data, the peer's credentials with a han
     const LocalSocketName name = testing::unique_namespaced_name("async-credentials");
     AsyncListener<> listener(context, LocalListener::bind(name));
     auto child = testing::ChildProcess::spawn("async_credentials_client", {name.to_string()});
-    auto accepted = testing::complete_with<AsyncStream<>>(TokenKind::callback, context,
-                                                          [&](auto token) { return listener.async_accept(token); });
+    auto accepted = testing::complete_with<AsyncStream<>, TokenKind::callback>(
+        context, [&](auto token) { return listener.async_accept(token); });
     REQUIRE_FALSE(accepted.ec);
     AsyncStream<> stream = std::move(*accepted.value);
     stream.sync().set_receive_credentials(true);
-    CHECK_FALSE(testing::complete_with<std::size_t>(TokenKind::awaitable, context, [&](auto token) {
+    CHECK_FALSE(testing::complete_with<std::size_t, TokenKind::awaitable>(context, [&](auto token) {
                     return stream.async_write_some(net::buffer("g", 1), token);
                 }).ec);
 
     char tag = 0;
     ancillary::Received control;
-    auto got = testing::complete_with<ReceiveResult>(TokenKind::awaitable, context, [&](auto token) {
+    auto got = testing::complete_with<ReceiveResult, TokenKind::awaitable>(context, [&](auto token) {
         return stream.async_receive(net::buffer(&tag, 1), control, token);
     });
     CHECK_FALSE(got.ec);
@@ -294,7 +298,7 @@ TEST_CASE("async tokens: typed ancillary data, the peer's credentials with a han
 
     ancillary::Builder answer;
     answer.add_credentials();
-    auto sent = testing::complete_with<std::size_t>(TokenKind::deferred, context, [&](auto token) {
+    auto sent = testing::complete_with<std::size_t, TokenKind::deferred>(context, [&](auto token) {
         return stream.async_send(net::buffer("k", 1), answer, token);
     });
     CHECK_FALSE(sent.ec);
