@@ -1,5 +1,6 @@
 // LocalStream on Windows: byte-mode named pipes — connecting, pairs, the end
-// of a connection, its settings and the public I/O calls over stream_io.cpp.
+// of a connection, its settings and the public I/O calls over stream_read.cpp
+// and stream_write.cpp.
 #include "stream_impl.hpp"
 #include "../operation_error.hpp"
 
@@ -9,7 +10,7 @@ namespace localsock {
 
 LocalStream::Impl::~Impl() {
     win32::cancel_pending_write(*this);
-    if (!handle_passing || !pipe || in.ended) // after end of stream nothing more can come
+    if (!handle_passing || !pipe || in.decoder.ended()) // after end of stream nothing more can come
         return;
     nonblocking = true;
     read_shut = false; // this process still reads the handles out to close them

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "../wire/frame.hpp"
+#include "../wire/stream_decoder.hpp"
 #include "pipe_core.hpp"
 
 #include <localsock/stream.hpp>
@@ -14,23 +15,18 @@
 namespace localsock {
 namespace win32 {
 
-// Reading side: where we are in the peer's current frame.
+// Reading side: the frame decoder with its read-ahead (pure code, shared
+// with the async stream), and the handles of the frame being read.
 struct Inbound {
-    std::array<std::byte, wire::max_prefix_size> prefix; // header, then handle values
-    std::size_t have = 0;                                  // prefix bytes read so far
-    bool header_known = false;
-    wire::Header header;
-    std::uint32_t payload_left = 0; // payload bytes of the current frame not yet read
-    // Handles of the current frame, owned from the moment their values are
-    // read; delivered with the frame's first payload bytes.
+    wire::StreamDecoder decoder;
+    // Handles of the current frame, owned from the moment the decoder
+    // reported its values; delivered with the frame's first payload bytes.
     std::array<OwnedHandle, max_handles_per_message> pending;
     std::size_t pending_count = 0;
     // The current frame's handles were not delivered: handles_truncated
     // (more than the limit, or not takeable; closed where they were) or
     // permission_denied (pushed by a peer that may not push; left alone).
     std::error_code dropped;
-    bool ended = false;     // end-of-stream frame seen, or the pipe closed
-    bool corrupt = false;   // a malformed frame: nothing more can be trusted
 };
 
 // Writing side: a frame prefix not fully written yet, and payload bytes the
@@ -49,12 +45,9 @@ struct LocalStream::Impl : win32::PipeCore {
     // Non-blocking writes: the bytes are copied here and the write stays in
     // flight (PipeCore); the next write reports would_block until it has completed.
     std::unique_ptr<std::byte[]> write_buffer;
-    // Framed streams read ahead into this buffer (allocated with the first
-    // small read), so that a small frame's prefix and payload come in one
-    // ReadFile instead of two.
-    std::unique_ptr<std::byte[]> read_ahead;
-    std::size_t ahead_begin = 0;
-    std::size_t ahead_end = 0;
+    // Framed streams read ahead (in.decoder, its buffer allocated with the
+    // first small read), so that a small frame's prefix and payload come in
+    // one ReadFile instead of two.
     win32::Inbound in;
     win32::Outbound out;
 
@@ -65,9 +58,7 @@ struct LocalStream::Impl : win32::PipeCore {
 
 namespace win32 {
 
-// One ReadFile / WriteFile under the stream's timeout and blocking mode. A
-// read returns 0 at end of stream.
-std::size_t read_raw(LocalStream::Impl& s, void* data, std::size_t size, std::error_code& ec) noexcept;
+// One WriteFile under the stream's timeout and blocking mode.
 std::size_t write_raw(LocalStream::Impl& s, const void* data, std::size_t size, std::error_code& ec) noexcept;
 
 // read_some and receive: one read of the stream's bytes — with framing, the
