@@ -254,6 +254,7 @@ private:
     int fd_ = -1;
     std::array<bool, 2> waited_{}; // the last read / write had to wait
 };
+
 // Starts `attempt` as an Asio operation with completion signature
 // `Signature`, for any completion token.
 template <class State>
