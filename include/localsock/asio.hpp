@@ -7,7 +7,8 @@
 //
 //   AsyncListener / AsyncStream                 byte streams, handles on bytes
 //   AsyncSeqpacketListener / AsyncSeqpacket     messages, handles per message
-//   AsyncDatagram                               datagrams (POSIX)
+//   AsyncDatagram                               datagrams (POSIX; on Windows assign
+//                                               reports not_supported, as LocalDatagram does)
 //
 // Each is a template on an executor (default net::any_io_executor), built
 // from an executor or execution context plus the sync object it takes over,
@@ -21,6 +22,4 @@
 #include <localsock/asio/immediate.hpp>
 #include <localsock/asio/stream.hpp>
 #include <localsock/asio/seqpacket.hpp>
-#if !defined(_WIN32)
-#  include <localsock/asio/datagram.hpp>
-#endif
+#include <localsock/asio/datagram.hpp>

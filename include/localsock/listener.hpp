@@ -16,6 +16,10 @@
 
 namespace localsock {
 
+namespace detail {
+struct CompletionPortAccess; // the Windows Asio backend's entries (asio/detail/port_access.hpp)
+}
+
 struct ListenerOptions {
     // Pending-connection queue length passed to listen().
     int backlog = 128;
@@ -113,6 +117,7 @@ public:
 
 private:
     explicit LocalListener(std::unique_ptr<Impl> impl) noexcept;
+    friend struct detail::CompletionPortAccess;
     std::unique_ptr<Impl> impl_;
 };
 

@@ -21,6 +21,10 @@
 
 namespace localsock {
 
+namespace detail {
+struct CompletionPortAccess; // the Windows Asio backend's entries (asio/detail/port_access.hpp)
+}
+
 // One end of a sequenced-packet connection: every send() arrives as exactly
 // one receive(), whole, in order, with the handles it carried.
 //
@@ -151,6 +155,7 @@ public:
 private:
     explicit LocalSeqpacket(std::unique_ptr<Impl> impl) noexcept;
     friend class LocalSeqpacketListener;
+    friend struct detail::CompletionPortAccess;
     std::unique_ptr<Impl> impl_;
 };
 
@@ -203,6 +208,7 @@ public:
 
 private:
     explicit LocalSeqpacketListener(std::unique_ptr<Impl> impl) noexcept;
+    friend struct detail::CompletionPortAccess;
     std::unique_ptr<Impl> impl_;
 };
 

@@ -22,6 +22,10 @@
 
 namespace localsock {
 
+namespace detail {
+struct CompletionPortAccess; // the Windows Asio backend's entries (asio/detail/port_access.hpp)
+}
+
 // Handle-count limits. One message carries at most max_handles_per_message
 // handles (Linux's SCM_MAX_FD); protocols that cap it lower have names here.
 inline constexpr std::size_t max_handles_per_message = 253;
@@ -249,6 +253,7 @@ public:
 private:
     explicit LocalStream(std::unique_ptr<Impl> impl) noexcept;
     friend class LocalListener;
+    friend struct detail::CompletionPortAccess;
     template <class Handle>
     std::size_t send_handles(ConstBuffer bytes, std::span<const Handle> handles, std::error_code& ec) noexcept;
 

@@ -9,41 +9,40 @@ namespace localsock::win32 {
 
 // The OVERLAPPED must keep its address while the connect is pending:
 // instances live on the heap and never move.
-struct Instance {
-    OwnedHandle pipe;
-    Overlapped connect_io;
-    bool pending = false; // ConnectNamedPipe in flight
-
-    void cancel() noexcept {
-        if (!pending)
-            return;
-        connect_io.cancel(pipe.get());
-        pending = false;
+void Instance::cancel() noexcept {
+    if (!pending)
+        return;
+    pending = false;
+    if (port_io != nullptr) { // the port's: its event says when it is over
+        ::CancelIoEx(pipe.get(), port_io);
+        ::WaitForSingleObject(connect_io.event(), INFINITE);
+        port_io = nullptr;
+        return;
     }
+    connect_io.cancel(pipe.get());
+}
 
-    // Starts waiting for a client on the instance's pipe.
-    bool listen(std::error_code& ec) noexcept {
-        for (;;) {
-            connect_io.reset();
-            if (::ConnectNamedPipe(pipe.get(), connect_io.get()))
-                return true; // connected at once
-            const DWORD error = ::GetLastError();
-            if (error == ERROR_IO_PENDING) {
-                pending = true;
-                return true;
-            }
-            if (error == ERROR_PIPE_CONNECTED) { // a client came before ConnectNamedPipe
-                ::SetEvent(connect_io.get()->hEvent); // so the wait in accept() sees it
-                return true;
-            }
-            if (error != ERROR_NO_DATA) {
-                ec = make_error(error);
-                return false;
-            }
-            ::DisconnectNamedPipe(pipe.get()); // a client came and already left
+bool Instance::listen(std::error_code& ec) noexcept {
+    for (;;) {
+        connect_io.reset();
+        if (::ConnectNamedPipe(pipe.get(), connect_io.get()))
+            return true; // connected at once
+        const DWORD error = ::GetLastError();
+        if (error == ERROR_IO_PENDING) {
+            pending = true;
+            return true;
         }
+        if (error == ERROR_PIPE_CONNECTED) { // a client came before ConnectNamedPipe
+            ::SetEvent(connect_io.event()); // so the wait in accept() sees it
+            return true;
+        }
+        if (error != ERROR_NO_DATA) {
+            ec = make_error(error);
+            return false;
+        }
+        ::DisconnectNamedPipe(pipe.get()); // a client came and already left
     }
-};
+}
 
 namespace {
 // WaitForMultipleObjects waits for at most 64; a backlog this deep is plenty.
@@ -60,7 +59,42 @@ InstancePool::~InstancePool() {
 // Gives `instance` a new pipe instance and starts waiting for a client on it.
 bool InstancePool::arm(Instance& instance, bool first, std::error_code& ec) noexcept {
     instance.pipe = create_instance(path_, type_, first, PIPE_UNLIMITED_INSTANCES, security_.get(), ec);
+    instance.port_bound = false;
+    instance.connected = false;
+    if (port_mode_) // the Asio listener binds it and starts its connect
+        return static_cast<bool>(instance.pipe);
     return instance.pipe && instance.listen(ec);
+}
+
+void InstancePool::set_port_mode(bool on) noexcept {
+    if (on == port_mode_)
+        return;
+    port_mode_ = on;
+    for (const auto& owner : instances_) {
+        Instance& instance = *owner;
+        if (!instance.pipe)
+            continue;
+        if (on) {
+            // Take the event-based connect over: a client that came already
+            // is kept (connected), the others wait for the port's connect.
+            if (instance.pending) {
+                const IoResult r = instance.connect_io.cancel(instance.pipe.get());
+                instance.pending = false;
+                instance.connected = r.completed();
+            } else {
+                instance.connected = true; // ERROR_PIPE_CONNECTED when it was armed
+            }
+        } else {
+            instance.cancel(); // the port's connect, if any
+            std::error_code ignored;
+            if (instance.connected) {
+                instance.connected = false;
+                ::SetEvent(instance.connect_io.event()); // accept() takes it
+            } else {
+                instance.listen(ignored); // ERROR_PIPE_CONNECTED if a client came meanwhile
+            }
+        }
+    }
 }
 
 // Adds an instance (with its event) to the pool and arms it.
@@ -108,6 +142,29 @@ bool InstancePool::open(const LocalSocketName& name, const ListenerOptions& opti
 }
 
 OwnedHandle InstancePool::accept(bool nonblocking, DWORD timeout, std::error_code& ec) noexcept {
+    if (port_mode_) {
+        // A slot whose instance could not be created is filled again here
+        // (port mode keeps slots: the port's handlers know them by index).
+        for (const auto& owner : instances_)
+            if (!owner->pipe && !arm(*owner, false, ec))
+                return {};
+        while (instances_.size() < waiting_)
+            if (!add_instance(false, ec))
+                return {};
+        for (const auto& owner : instances_) {
+            Instance& instance = *owner;
+            if (!instance.connected)
+                continue;
+            OwnedHandle connected = std::move(instance.pipe);
+            // A fresh instance in its place before the connection is handed
+            // out; if that fails, the next accept() tries again.
+            std::error_code refill;
+            arm(instance, false, refill);
+            return connected;
+        }
+        ec = std::make_error_code(std::errc::operation_would_block);
+        return {};
+    }
     // A deadline, not a timeout per wait: a client that comes and goes must
     // not restart it.
     const ULONGLONG deadline = ::GetTickCount64() + timeout;
@@ -118,7 +175,7 @@ OwnedHandle InstancePool::accept(bool nonblocking, DWORD timeout, std::error_cod
     HANDLE events[max_waiting_instances];
     for (;;) {
         for (std::size_t i = 0; i < instances_.size(); ++i)
-            events[i] = instances_[i]->connect_io.get()->hEvent;
+            events[i] = instances_[i]->connect_io.event();
         DWORD wait = nonblocking ? 0 : timeout;
         if (!nonblocking && timeout != INFINITE) {
             const ULONGLONG now = ::GetTickCount64();

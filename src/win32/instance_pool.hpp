@@ -5,6 +5,7 @@
 // finds the name missing between two accepts.
 #pragma once
 
+#include "overlapped.hpp"
 #include "pipes.hpp"
 #include "security.hpp"
 
@@ -15,7 +16,7 @@
 
 namespace localsock::win32 {
 
-struct Instance; // one pipe instance and its pending ConnectNamedPipe
+struct Instance;
 
 class InstancePool {
 public:
@@ -36,6 +37,18 @@ public:
     // pending. A fresh instance replaces it before this returns.
     OwnedHandle accept(bool nonblocking, DWORD timeout, std::error_code& ec) noexcept;
 
+    // Completion-port mode (the Asio layer: completion_port.cpp): the
+    // instances' ConnectNamedPipe calls are started by the Asio listener
+    // with OVERLAPPEDs of its own, one per instance, and their ends reported
+    // back; accept() only takes a connected instance (else would_block).
+    // Turning it on takes over the connects pending now; turning it off
+    // cancels the port's and waits with events again.
+    void set_port_mode(bool on) noexcept;
+    bool port_mode() const noexcept { return port_mode_; }
+    std::size_t size() const noexcept { return instances_.size(); }
+    // Instance `i` (stable while the pool lives: port mode never removes one).
+    Instance& instance(std::size_t i) noexcept { return *instances_[i]; }
+
     HANDLE native_handle() const noexcept;
     // Gives up the first instance; the others are closed.
     OwnedHandle release() noexcept;
@@ -49,6 +62,25 @@ private:
     SecurityAttributes security_;
     std::vector<std::unique_ptr<Instance>> instances_;
     std::size_t waiting_ = 1; // how many instances to keep
+    bool port_mode_ = false;
+};
+
+// One pipe instance and its pending ConnectNamedPipe.
+struct Instance {
+    OwnedHandle pipe;
+    Overlapped connect_io;
+    bool pending = false; // ConnectNamedPipe in flight (event-based, or on the port)
+    // Completion-port mode: the pending connect's OVERLAPPED (the Asio
+    // listener's; its hEvent is connect_io's event, so that cancelling can
+    // wait for it), whether the pipe is bound to the port yet, and whether a
+    // client is connected and waits for accept().
+    OVERLAPPED* port_io = nullptr;
+    bool port_bound = false;
+    bool connected = false;
+
+    void cancel() noexcept;
+    // Starts waiting for a client on the instance's pipe.
+    bool listen(std::error_code& ec) noexcept;
 };
 
 } // namespace localsock::win32

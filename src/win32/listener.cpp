@@ -8,7 +8,6 @@
 
 namespace localsock {
 
-struct LocalListener::Impl : win32::ListeningPipe {};
 
 LocalListener::LocalListener() noexcept = default;
 LocalListener::LocalListener(std::unique_ptr<Impl> impl) noexcept : impl_(std::move(impl)) {}

@@ -8,6 +8,7 @@
 #include "pipe_core.hpp"
 
 #include <localsock/listener.hpp>
+#include <localsock/seqpacket.hpp>
 
 #include <chrono>
 #include <memory>
@@ -52,8 +53,10 @@ std::unique_ptr<Connection> accept_connection(ListeningPipe* listener, std::erro
     if (ec)
         return nullptr;
     auto connection = make_connection<Connection>(std::move(pipe), listener->name, true, listener->rules, ec);
-    if (connection)
+    if (connection) {
         connection->nonblocking = listener->nonblocking_accepted;
+        connection->port_bound = listener->pool.port_mode(); // its instance was bound to the port
+    }
     return connection;
 }
 
@@ -84,3 +87,9 @@ OwnedHandle release_listener(std::unique_ptr<Impl>& impl) noexcept {
 }
 
 } // namespace localsock::win32
+
+namespace localsock {
+// The public listener classes' Impls: a ListeningPipe each.
+struct LocalListener::Impl : win32::ListeningPipe {};
+struct LocalSeqpacketListener::Impl : win32::ListeningPipe {};
+} // namespace localsock

@@ -16,7 +16,11 @@ bool Overlapped::prepare() noexcept {
             return false;
     }
     overlapped_ = OVERLAPPED{};
-    overlapped_.hEvent = event_.get();
+    // The low bit set: the completion signals the event and is never queued
+    // to a completion port the handle may be bound to (the Asio layer binds
+    // its pipes to its io_context's port and still calls the sync code,
+    // which must not feed that port packets it does not know).
+    overlapped_.hEvent = reinterpret_cast<HANDLE>(reinterpret_cast<ULONG_PTR>(event_.get()) | 1);
     return true;
 }
 

@@ -72,6 +72,8 @@ public:
     // cancellation took before it completed.
     IoResult cancel(HANDLE file) noexcept;
     OVERLAPPED* get() noexcept { return &overlapped_; }
+    // The event itself (OVERLAPPED.hEvent carries it with its low bit set).
+    HANDLE event() const noexcept { return event_.get(); }
     // A fresh OVERLAPPED for ReadFile/WriteFile, which reset the event
     // themselves when they start (one system call fewer per operation).
     bool prepare() noexcept;

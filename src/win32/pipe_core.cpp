@@ -5,11 +5,17 @@
 #include "duplication.hpp"
 #include "../operation_error.hpp"
 
+#include <algorithm>
+
 namespace localsock::win32 {
 
 bool finish_pending_write(PipeCore& core, std::error_code& ec) noexcept {
     if (!core.write_pending)
         return true;
+    if (core.port_write != nullptr || core.prepared_size > 0) { // a port write: it ends through the port
+        ec = std::make_error_code(std::errc::operation_would_block);
+        return false;
+    }
     if (!core.write_io.wait(core.nonblocking ? 0 : core.write_timeout)) {
         ec = std::make_error_code(core.nonblocking ? std::errc::operation_would_block : std::errc::timed_out);
         return false;
@@ -25,6 +31,14 @@ bool finish_pending_write(PipeCore& core, std::error_code& ec) noexcept {
 }
 
 bool start_pending_write(PipeCore& core, const void* data, DWORD size, std::error_code& ec) noexcept {
+    if (core.port_prepare) { // the Asio operation starts it on its port
+        core.prepared_data = data;
+        core.prepared_size = size;
+        core.prepared_payload = size;
+        core.write_pending = true;
+        core.in_flight_handles = 0;
+        return true;
+    }
     if (!core.write_io.prepare()) {
         ec = last_error();
         return false;
@@ -42,11 +56,44 @@ bool start_pending_write(PipeCore& core, const void* data, DWORD size, std::erro
 void cancel_pending_write(PipeCore& core) noexcept {
     if (!core.write_pending)
         return;
+    if (core.port_write != nullptr || core.prepared_size > 0) {
+        if (core.port_write == nullptr) { // prepared, never started: nothing went
+            std::error_code ignored;
+            finish_port_write(core, ERROR_OPERATION_ABORTED, 0, ignored);
+            return;
+        }
+        // Started on the port: its OVERLAPPED belongs to the Asio operation,
+        // which learns the outcome later. The event (set when the write
+        // ends, before its packet is queued) says when the buffer is free.
+        // Whether a byte went is not known here, so copies of handles it
+        // carried are left where they are.
+        ::CancelIoEx(core.pipe.get(), core.port_write);
+        ::WaitForSingleObject(core.write_io.event(), INFINITE);
+        core.port_write = nullptr;
+        core.write_pending = false;
+        core.in_flight_handles = 0;
+        return;
+    }
     const IoResult r = core.write_io.cancel(core.pipe.get());
     if (!r.completed() && r.bytes == 0 && core.in_flight_handles > 0)
         withdraw_copies(core, core.in_flight_table, core.in_flight_values, core.in_flight_handles);
     core.write_pending = false;
     core.in_flight_handles = 0;
+}
+
+DWORD finish_port_write(PipeCore& core, DWORD error, DWORD bytes, std::error_code& ec) noexcept {
+    bytes = std::min(bytes, core.prepared_size);
+    if (error != 0)
+        ec = make_error(error);
+    if (bytes == 0 && core.in_flight_handles > 0) // the peer never sees this frame
+        withdraw_copies(core, core.in_flight_table, core.in_flight_values, core.in_flight_handles);
+    const DWORD unsent = core.prepared_size - bytes;
+    core.write_pending = false;
+    core.port_write = nullptr;
+    core.prepared_data = nullptr;
+    core.prepared_size = 0;
+    core.in_flight_handles = 0;
+    return unsent;
 }
 
 DWORD queued_bytes(PipeCore& core, std::error_code& ec) noexcept {

@@ -82,6 +82,21 @@ struct PipeCore {
     const std::byte* in_flight_values = nullptr; // encoded, wire::value_size bytes each
     std::size_t in_flight_handles = 0;
     wire::Table in_flight_table = wire::Table::none; // where those copies are
+
+    // Completion-port mode (the Asio layer: completion_port.cpp). A
+    // non-blocking write made by an Asio write operation (port_prepare) is
+    // prepared, not started: the operation starts it with an OVERLAPPED of
+    // its own, so that its completion is queued to the io_context's port,
+    // and reports how it ended (finish_port_write). write_pending covers it
+    // from preparation to that report. A direct call on the sync object
+    // writes as in non-blocking mode (its event masked from the port).
+    bool port_mode = false;
+    bool port_prepare = false; // set around an Asio write attempt: its write is prepared, not started
+    bool port_bound = false; // the pipe is bound to a completion port already
+    const void* prepared_data = nullptr;
+    DWORD prepared_size = 0;
+    DWORD prepared_payload = 0; // of those bytes, payload (a stream's others are frame prefix)
+    OVERLAPPED* port_write = nullptr; // the started write's, until it is reported
 };
 
 inline bool is_open(const PipeCore* core) noexcept { return core != nullptr && core->pipe.valid(); }
@@ -94,6 +109,10 @@ bool finish_pending_write(PipeCore& core, std::error_code& ec) noexcept;
 bool start_pending_write(PipeCore& core, const void* data, DWORD size, std::error_code& ec) noexcept;
 // Cancels it and waits until its buffer is free again (release, destruction).
 void cancel_pending_write(PipeCore& core) noexcept;
+// Completion-port mode: the prepared write ended with `error` after `bytes`
+// (of prepared_size). Copies of handles in it that never reached the peer
+// are closed; `ec` is the write's error. Returns the bytes that did not go.
+DWORD finish_port_write(PipeCore& core, DWORD error, DWORD bytes, std::error_code& ec) noexcept;
 
 // Non-blocking reads start only when bytes are queued (an overlapped read
 // cannot be abandoned without risking its data): how many are, or 0 — with

@@ -8,7 +8,6 @@
 
 namespace localsock {
 
-struct LocalSeqpacketListener::Impl : win32::ListeningPipe {};
 
 LocalSeqpacketListener::LocalSeqpacketListener() noexcept = default;
 LocalSeqpacketListener::LocalSeqpacketListener(std::unique_ptr<Impl> impl) noexcept : impl_(std::move(impl)) {}

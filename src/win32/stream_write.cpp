@@ -92,6 +92,7 @@ std::size_t start_frame_in_flight(LocalStream::Impl& s, const void* data, std::s
         out.payload_owed = 0;
         return 0;
     }
+    s.prepared_payload = static_cast<DWORD>(payload); // the rest is prefix
     s.in_flight_values = s.write_buffer.get() + wire::header_size; // stays as it is while in flight
     s.in_flight_handles = (out.size - wire::header_size) / wire::value_size;
     s.in_flight_table = send_table(s);
@@ -133,6 +134,7 @@ bool flush_prefix(LocalStream::Impl& s, std::error_code& ec) noexcept {
     Outbound& out = s.out;
     while (out.sent < out.size) {
         out.sent += write_raw(s, out.prefix.data() + out.sent, out.size - out.sent, ec);
+        s.prepared_payload = 0; // completion-port mode: those bytes are prefix
         if (ec) {
             if (out.sent == 0) { // nothing of this frame left: abandon it
                 out.size = 0;

@@ -16,14 +16,11 @@
 #include <thread>
 #include <vector>
 
-#include <fcntl.h>
 
 using namespace localsock;
 using namespace std::chrono_literals;
 
 namespace {
-
-bool nonblocking(native_handle_type fd) { return (::fcntl(fd, F_GETFL) & O_NONBLOCK) != 0; }
 
 // One message with a handle from `from` to `to` (both async), used.
 template <class From, class To>
@@ -51,7 +48,11 @@ TEST_CASE("async objects: release() gives back a blocking object that works") {
     auto [a, b] = LocalStream::pair();
     AsyncStream<> async(context, std::move(a));
     AsyncStream<> peer(context, std::move(b));
-    CHECK(nonblocking(async.native_handle()));
+    // The sync object underneath does not wait: it reports would_block.
+    char probe = 0;
+    std::error_code probe_ec;
+    CHECK(async.sync().read_some(MutableBuffer(&probe, 1), probe_ec) == 0);
+    CHECK(probe_ec == std::errc::operation_would_block);
     exchange(context, peer, async, "before release");
 
     // A receive pending at release ends with operation_aborted.
@@ -65,7 +66,6 @@ TEST_CASE("async objects: release() gives back a blocking object that works") {
     REQUIRE(testing::run_until(context, [&] { return pending.has_value(); }));
     CHECK(testing::aborted(*pending));
     REQUIRE(released.is_open());
-    CHECK_FALSE(nonblocking(released.native_handle()));
 
     // Blocking: a read waits for bytes that come later, instead of
     // reporting would_block.
@@ -89,7 +89,7 @@ TEST_CASE("async objects: release() gives back a blocking object that works") {
     exchange(context, again, peer_again, "after release");
 }
 
-TEST_CASE("async objects: a released listener accepts blocking; datagram and seqpacket release too") {
+TEST_CASE("async objects: a released listener accepts blocking; a seqpacket released blocks again") {
     const testing::HandleLeakCheck leaks;
     net::io_context context;
     const LocalSocketName name = testing::unique_namespaced_name("async-release");
@@ -101,15 +101,14 @@ TEST_CASE("async objects: a released listener accepts blocking; datagram and seq
     AsyncSeqpacket<> async_client(context, std::move(client));
     AsyncSeqpacket<> async_server(context, std::move(server));
     exchange(context, async_client, async_server, "seqpacket");
+    // Blocking again: with nothing queued a receive waits out its timeout
+    // instead of reporting would_block.
     LocalSeqpacket back = async_server.release();
-    CHECK_FALSE(nonblocking(back.native_handle()));
-
-    auto [d1, d2] = LocalDatagram::pair();
-    AsyncDatagram<> datagram(context, std::move(d1));
-    AsyncDatagram<> other(context, std::move(d2));
-    exchange(context, datagram, other, "datagram");
-    LocalDatagram sync_datagram = datagram.release();
-    CHECK_FALSE(nonblocking(sync_datagram.native_handle()));
+    back.set_read_timeout(20ms);
+    char probe = 0;
+    std::error_code probe_ec;
+    (void)back.receive(MutableBuffer(&probe, 1), probe_ec);
+    CHECK(probe_ec == std::errc::timed_out);
 }
 
 TEST_CASE("async objects: moved-from objects are closed and reusable") {
@@ -135,10 +134,11 @@ TEST_CASE("async objects: moved-from objects are closed and reusable") {
     second.assign(std::move(d));
     exchange(context, first, second, "reused");
 
-    // Move assignment over an open object closes what it held.
+    // Move assignment over an open object closes what it held (a socket;
+    // on Windows a pipe and the events of its I/O).
     const int before = static_cast<int>(testing::count_open_handles());
     first = std::move(second);
-    CHECK(static_cast<int>(testing::count_open_handles()) == before - 1);
+    CHECK(static_cast<int>(testing::count_open_handles()) < before);
     CHECK(first.is_open());
 }
 

@@ -46,7 +46,11 @@
 // to 1.26: standalone 1.22, Boost 1.79 to 1.81); otherwise, or with
 // LOCALSOCK_ASIO_PORTABLE_WAIT defined, through the public descriptor
 // async_wait, which re-arms the descriptor (one epoll_ctl) per wait.
-#if !defined(_WIN32) && !defined(LOCALSOCK_ASIO_PORTABLE_WAIT) && !defined(LOCALSOCK_ASIO_NO_REACTOR) && \
+//
+// Windows: completion ports (completion_port.hpp), whatever the version.
+#if defined(_WIN32)
+#  define LOCALSOCK_ASIO_COMPLETION_PORT 1
+#elif !defined(LOCALSOCK_ASIO_PORTABLE_WAIT) && !defined(LOCALSOCK_ASIO_NO_REACTOR) && \
     LOCALSOCK_ASIO_VERSION >= 102200 && LOCALSOCK_ASIO_VERSION < 102700
 #  define LOCALSOCK_ASIO_SPECULATIVE_WAIT 1
 #endif

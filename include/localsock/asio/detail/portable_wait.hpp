@@ -31,6 +31,17 @@ public:
     bool is_open() const noexcept { return descriptor_.is_open(); }
     net::posix::basic_stream_descriptor<Executor>& descriptor() noexcept { return descriptor_; }
 
+    // The sync object's descriptor, made non-blocking by SocketState.
+    template <class Sync>
+    void assign(Sync& sync, std::error_code& ec) noexcept {
+        assign(sync.native_handle(), ec);
+    }
+    // Nothing of the sync object's to undo (SocketState makes it blocking again).
+    template <class Sync>
+    void give_back(Sync&) noexcept {}
+    // A readiness wait holds nothing in the kernel: a close never waits.
+    std::size_t operations_in_kernel() const noexcept { return 0; }
+
     void assign(int fd, std::error_code& ec) noexcept {
         net_error_code asio_ec;
         descriptor_.assign(fd, asio_ec);

@@ -1,7 +1,8 @@
-// Private: what every localsock Asio object holds on POSIX — the sync object
-// that owns the descriptor and does all the socket work, and its
-// registration with Asio's reactor (Readiness: speculative_wait.hpp or
-// portable_wait.hpp), which only waits.
+// Private: what every localsock Asio object holds — the sync object that
+// owns the descriptor or pipe and does all the socket work, and its
+// registration with Asio (Readiness: speculative_wait.hpp or
+// portable_wait.hpp on POSIX, which only wait; completion_port.hpp on
+// Windows, which also starts the writes the sync object prepares).
 //
 // The sync object keeps the descriptor (and closes it); the registration is
 // released, never closes it, when the object closes. The state is shared with the operations in flight, so an
@@ -12,7 +13,9 @@
 #include <localsock/asio/config.hpp>
 #include <localsock/error.hpp>
 
-#if defined(LOCALSOCK_ASIO_SPECULATIVE_WAIT)
+#if defined(LOCALSOCK_ASIO_COMPLETION_PORT)
+#  include <localsock/asio/detail/completion_port.hpp>
+#elif defined(LOCALSOCK_ASIO_SPECULATIVE_WAIT)
 #  include <localsock/asio/detail/speculative_wait.hpp>
 #else
 #  include <localsock/asio/detail/portable_wait.hpp>
@@ -54,21 +57,33 @@ public:
             ec = std::make_error_code(std::errc::bad_file_descriptor);
             return;
         }
-        sync.set_nonblocking(true, ec);
-        if (!ec)
-            readiness_.assign(sync.native_handle(), ec);
-        if (ec) {
-            std::error_code ignored;
-            sync.set_nonblocking(false, ignored);
+        if (readiness_.operations_in_kernel() > 0) {
+            // A close still waits for operations to come back through the
+            // port (Windows): this state cannot take another object yet.
+            ec = std::make_error_code(std::errc::device_or_resource_busy);
             return;
         }
+        sync.set_nonblocking(true, ec);
+        if (ec)
+            return;
+        // Registered where it stays: the Windows registration keeps the
+        // sync object's address.
         sync_ = std::move(sync);
+        readiness_.assign(sync_, ec);
+        if (ec) {
+            std::error_code ignored;
+            sync_.set_nonblocking(false, ignored);
+            sync = std::move(sync_);
+        }
     }
 
     // The sync object back, in blocking mode; pending operations end with
     // operation_aborted.
     Sync release() noexcept {
+        ++generation_;
         forget_descriptor();
+        readiness_.give_back(sync_);
+        closing_ = false;
         if (sync_.is_open()) {
             std::error_code ignored;
             sync_.set_nonblocking(false, ignored);
@@ -83,8 +98,24 @@ public:
         ec.clear();
         ++generation_;
         forget_descriptor();
+        if (readiness_.operations_in_kernel() > 0) {
+            // Windows: operations the cancellation has not brought back yet
+            // still use the pipe and the sync object's buffers; it closes
+            // when the last one has come back (operation_left_kernel).
+            closing_ = sync_.is_open();
+            return;
+        }
         if (sync_.is_open())
             sync_.close(ec);
+    }
+
+    // An operation came back from the kernel (Windows; see close).
+    void operation_left_kernel() noexcept {
+        if (readiness_.operation_ended() && closing_) {
+            closing_ = false;
+            std::error_code ignored;
+            sync_.close(ignored);
+        }
     }
     void close_quietly() noexcept {
         std::error_code ignored;
@@ -120,6 +151,7 @@ private:
     Readiness<Executor> readiness_;
     std::optional<timer_type> timer_;
     unsigned generation_ = 0;
+    bool closing_ = false; // closed, the sync object waiting for the kernel (Windows)
 };
 
 } // namespace localsock::asio_detail

@@ -168,6 +168,17 @@ public:
 
     // The descriptor must be non-blocking already (the sync object's
     // set_nonblocking): attempts are made on it directly.
+    // The sync object's descriptor, made non-blocking by SocketState.
+    template <class Sync>
+    void assign(Sync& sync, std::error_code& ec) noexcept {
+        assign(sync.native_handle(), ec);
+    }
+    // Nothing of the sync object's to undo (SocketState makes it blocking again).
+    template <class Sync>
+    void give_back(Sync&) noexcept {}
+    // A readiness wait holds nothing in the kernel: a close never waits.
+    std::size_t operations_in_kernel() const noexcept { return 0; }
+
     void assign(int fd, std::error_code& ec) noexcept {
         if (const int error = reactor_->register_descriptor(fd, data_); error != 0) {
             ec.assign(error, std::system_category());
