@@ -63,6 +63,11 @@ enum class Direction { read, write };
 template <class Sync>
 inline constexpr bool is_listener_v =
     std::is_same_v<Sync, LocalListener> || std::is_same_v<Sync, LocalSeqpacketListener>;
+// What named pipes can be (LocalDatagram cannot: its assign reports
+// not_supported, as the sync object's calls do).
+template <class Sync>
+inline constexpr bool is_pipe_v =
+    is_listener_v<Sync> || std::is_same_v<Sync, LocalStream> || std::is_same_v<Sync, LocalSeqpacket>;
 
 using PortAccess = ::localsock::detail::CompletionPortAccess;
 
@@ -158,28 +163,34 @@ public:
     void assign(Sync& sync, std::error_code& ec) noexcept {
         ec.clear();
         release();
-        if constexpr (!is_listener_v<Sync>) {
-            const HANDLE pipe = static_cast<HANDLE>(sync.native_handle());
-            if (!PortAccess::port_bound(sync) && !bind(pipe, ec))
-                return;
-            handle_ = pipe;
+        if constexpr (!is_pipe_v<Sync>) {
+            ec = std::make_error_code(std::errc::not_supported);
+        } else {
+            if constexpr (!is_listener_v<Sync>) {
+                const HANDLE pipe = static_cast<HANDLE>(sync.native_handle());
+                if (!PortAccess::port_bound(sync) && !bind(pipe, ec))
+                    return;
+                handle_ = pipe;
+            }
+            PortAccess::set_port_mode(sync, true);
+            sync_ = &sync;
+            cancel_io_ = [](void* s, HANDLE) noexcept {
+                if constexpr (is_listener_v<Sync>)
+                    PortAccess::cancel_connects(*static_cast<Sync*>(s));
+            };
+            open_ = true;
+            service().add(this);
         }
-        PortAccess::set_port_mode(sync, true);
-        sync_ = &sync;
-        cancel_io_ = [](void* s, HANDLE) noexcept {
-            if constexpr (is_listener_v<Sync>)
-                PortAccess::cancel_connects(*static_cast<Sync*>(s));
-        };
-        open_ = true;
-        service().add(this);
     }
 
     // The sync object out of completion-port mode (release): a write in
     // flight is cancelled and waited for, a listener's connects too.
     template <class Sync>
     void give_back(Sync& sync) noexcept {
-        if (sync.is_open())
-            PortAccess::set_port_mode(sync, false);
+        if constexpr (is_pipe_v<Sync>) {
+            if (sync.is_open())
+                PortAccess::set_port_mode(sync, false);
+        }
     }
 
     // Cancels every operation in the kernel and forgets the pipe; the sync
@@ -313,8 +324,8 @@ public:
         auto slot = net::get_associated_cancellation_slot(self_);
         if (slot.is_connected())
             slot.clear();
-        ticket_.punch();
-        self_(ec, bytes);
+        self_(ec, bytes); // first: it reports a write's end to the sync object, still open
+        ticket_.punch();  // then a close that waited for this may close it
     }
 
     const Self& inner() const noexcept { return self_; }
