@@ -2,6 +2,7 @@
 // assigned one, released back to a working blocking object, moved (the
 // moved-from object is closed and reusable).
 #include "async_support.hpp"
+#include "token_exchange.hpp"
 
 #include "../support/resources.hpp"
 #include "../support/thread.hpp"
@@ -19,26 +20,7 @@
 
 using namespace localsock;
 using namespace std::chrono_literals;
-
-namespace {
-
-// One message with a handle from `from` to `to` (both async), used.
-template <class From, class To>
-void exchange(net::io_context& context, From& from, To& to, const char* text) {
-    OwnedHandle file = testing::file_with(text);
-    const std::array<BorrowedHandle, 1> lent{file.borrow()};
-    std::array<char, 64> in{};
-    std::vector<OwnedHandle> handles;
-    testing::run_coroutine(context, [&]() -> net::awaitable<void> {
-        co_await from.async_send(net::buffer(text, 1), std::span<const BorrowedHandle>(lent), net::use_awaitable);
-        (void)co_await to.async_receive(net::buffer(in), handles, net::use_awaitable);
-    });
-    CHECK(in[0] == text[0]);
-    REQUIRE(handles.size() == 1);
-    CHECK(testing::read_whole_file(handles[0]) == text);
-}
-
-} // namespace
+using testing::exchange::exchange;
 
 TEST_SUITE("async") {
 

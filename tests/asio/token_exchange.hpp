@@ -1,6 +1,6 @@
-// Async test support: the exchange of handles both ways that the token
-// tests run between a server (async, in the test) and a client child
-// process (sync), over every socket type.
+// Async test support: exchanges of handles — one message between two async
+// objects, and the exchange both ways that the token tests run between a
+// server (async, in the test) and a client child process (sync).
 #pragma once
 
 #include "async_support.hpp"
@@ -12,7 +12,9 @@
 
 #include <doctest/doctest.h>
 
+#include <array>
 #include <initializer_list>
+#include <span>
 #include <iterator>
 #include <string_view>
 #include <vector>
@@ -73,6 +75,23 @@ inline void check_client_used(ServerAnswer& answer) {
     answer.handles.clear(); // the sender keeps what it lent: close our copies
     CHECK(testing::read_handle(answer.pipe_read, client_mark.size()) == client_mark);
     CHECK(testing::pipe_at_end(answer.pipe_read)); // the client closed its copy too
+}
+
+// One message with a handle from `from` to `to` (both async objects, any
+// kind), received and used.
+template <class From, class To>
+void exchange(net::io_context& context, From& from, To& to, const char* text) {
+    OwnedHandle file = testing::file_with(text);
+    const std::array<BorrowedHandle, 1> lent{file.borrow()};
+    std::array<char, 64> in{};
+    std::vector<OwnedHandle> handles;
+    testing::run_coroutine(context, [&]() -> net::awaitable<void> {
+        co_await from.async_send(net::buffer(text, 1), std::span<const BorrowedHandle>(lent), net::use_awaitable);
+        (void)co_await to.async_receive(net::buffer(in), handles, net::use_awaitable);
+    });
+    CHECK(in[0] == text[0]);
+    REQUIRE(handles.size() == 1);
+    CHECK(testing::read_whole_file(handles[0]) == text);
 }
 
 // How many exchanges the client child makes: one per token kind.

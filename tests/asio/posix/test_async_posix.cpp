@@ -44,22 +44,6 @@ namespace {
 
 bool nonblocking(native_handle_type fd) { return (::fcntl(fd, F_GETFL) & O_NONBLOCK) != 0; }
 
-// One message with a handle from `from` to `to` (both async), used.
-template <class From, class To>
-void exchange(net::io_context& context, From& from, To& to, const char* text) {
-    OwnedHandle file = testing::file_with(text);
-    const std::array<BorrowedHandle, 1> lent{file.borrow()};
-    std::array<char, 64> in{};
-    std::vector<OwnedHandle> handles;
-    testing::run_coroutine(context, [&]() -> net::awaitable<void> {
-        co_await from.async_send(net::buffer(text, 1), std::span<const BorrowedHandle>(lent), net::use_awaitable);
-        (void)co_await to.async_receive(net::buffer(in), handles, net::use_awaitable);
-    });
-    CHECK(in[0] == text[0]);
-    REQUIRE(handles.size() == 1);
-    CHECK(testing::read_whole_file(handles[0]) == text);
-}
-
 void datagram_exchange(net::io_context& context, AsyncDatagram<>& socket, const LocalSocketName& client_name) {
     std::array<char, 16> message{};
     std::vector<OwnedHandle> received;
