@@ -199,6 +199,7 @@ public:
         if (!open_)
             return;
         service().remove(this);
+        cancel_io();
         cancel();
         open_ = false;
         handle_ = nullptr;
@@ -206,26 +207,36 @@ public:
     }
 
     // Pending operations end with operation_aborted; the pipe stays open.
+    // A listener's connects are not operations: they stay pending (a
+    // cancelled accept takes nothing, and clients keep finding an instance).
     void cancel() noexcept {
         read_cancelled_ = true;
-        cancel_io();
+        cancel_operations();
         if (timer_) {
             signalled_ = false;
             timer_->cancel();
         }
     }
 
-    // Cancels this backend's operations only: never a write the sync
-    // object was asked for directly (that one goes out as it would on a
-    // socket; CancelIoEx(pipe, nullptr) would drop its bytes).
+    // Everything this backend has in the kernel, a listener's connects
+    // included (release, close, the io_context's shutdown).
     void cancel_io() noexcept override {
+        if (!open_)
+            return;
+        cancel_operations();
+        if (cancel_io_ != nullptr)
+            cancel_io_(sync_, handle_);
+    }
+
+    // This backend's reads and writes only: never a write the sync object
+    // was asked for directly (that one goes out as it would on a socket;
+    // CancelIoEx(pipe, nullptr) would drop its bytes).
+    void cancel_operations() noexcept {
         if (!open_)
             return;
         for (OVERLAPPED* io : in_flight_)
             if (io != nullptr)
                 ::CancelIoEx(handle_, io);
-        if (cancel_io_ != nullptr)
-            cancel_io_(sync_, handle_);
     }
 
     // The zero-byte read and the write in the kernel, by direction, for
