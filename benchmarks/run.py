@@ -287,12 +287,13 @@ def main():
     print()
     print(summary)
     print(verdict)
-    if async_lines and args.wine:  # as above: where localsock's async server is below the Wine floor
-        async_verdict = ("At or above the Wine floor everywhere." if not async_misses else
-                         f"Below the Wine floor ({ASYNC_TARGET}×):\n" + "\n".join(f"- {m}" for m in async_misses))
-    elif async_lines:
-        async_verdict = ("All targets met." if not async_misses else
-                         "Targets missed:\n" + "\n".join(f"- {m}" for m in async_misses))
+    if async_lines:
+        if args.wine:  # as above: where localsock's async server is below the Wine floor
+            async_verdict = ("At or above the Wine floor everywhere." if not async_misses else
+                             f"Below the Wine floor ({ASYNC_TARGET}×):\n" + "\n".join(f"- {m}" for m in async_misses))
+        else:
+            async_verdict = ("All targets met." if not async_misses else
+                             "Targets missed:\n" + "\n".join(f"- {m}" for m in async_misses))
         async_report = "\n".join(async_lines) + "\n\n" + summary + "\n\n" + async_verdict + "\n"
         print()
         print(async_report, end="")
