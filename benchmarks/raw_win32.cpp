@@ -3,12 +3,11 @@
 // ReadFile/WriteFile; handles duplicated into the peer with DuplicateHandle
 // and their values sent in-band after the 8 message bytes.
 #include "harness.hpp"
+#include "win32_io.hpp"
 
-#include <windows.h>
-
+#include <algorithm>
 #include <cstring>
 #include <string>
-#include <thread>
 
 namespace bench {
 
@@ -20,18 +19,7 @@ bool supports(Workload workload) { return workload != Workload::seqpacket && wor
 
 namespace {
 
-std::wstring pipe_path(const std::string& name) {
-    const std::string bare = name.rfind('@', 0) == 0 ? name.substr(1) : name;
-    return L"\\\\.\\pipe\\" + std::wstring(bare.begin(), bare.end());
-}
-
-HANDLE create_instance(const std::wstring& path) {
-    const HANDLE pipe = ::CreateNamedPipeW(path.c_str(), PIPE_ACCESS_DUPLEX, PIPE_TYPE_BYTE | PIPE_READMODE_BYTE | PIPE_WAIT,
-                                           PIPE_UNLIMITED_INSTANCES, 65536, 65536, 0, nullptr);
-    if (pipe == INVALID_HANDLE_VALUE)
-        fail("CreateNamedPipe");
-    return pipe;
-}
+using namespace win32;
 
 // ERROR_PIPE_CONNECTED: the client came first; ERROR_NO_DATA: it came and
 // already left (a whole connect/close cycle).
@@ -39,36 +27,6 @@ void accept_on(HANDLE pipe) {
     if (!::ConnectNamedPipe(pipe, nullptr) && ::GetLastError() != ERROR_PIPE_CONNECTED &&
         ::GetLastError() != ERROR_NO_DATA)
         fail("ConnectNamedPipe");
-}
-
-HANDLE connect_to(const std::wstring& path) {
-    for (int attempt = 0; attempt < 5000; ++attempt) {
-        const HANDLE pipe = ::CreateFileW(path.c_str(), GENERIC_READ | GENERIC_WRITE, 0, nullptr, OPEN_EXISTING, 0, nullptr);
-        if (pipe != INVALID_HANDLE_VALUE)
-            return pipe;
-        if (::GetLastError() == ERROR_PIPE_BUSY)
-            ::WaitNamedPipeW(path.c_str(), 1000);
-        else
-            std::this_thread::sleep_for(std::chrono::milliseconds(1)); // the server is starting
-    }
-    fail("connect");
-}
-
-void read_exact(HANDLE pipe, void* data, std::size_t size) {
-    auto* p = static_cast<char*>(data);
-    while (size > 0) {
-        DWORD n = 0;
-        if (!::ReadFile(pipe, p, static_cast<DWORD>(size), &n, nullptr) || n == 0)
-            fail("ReadFile");
-        p += n;
-        size -= n;
-    }
-}
-
-void write_all(HANDLE pipe, const void* data, std::size_t size) {
-    DWORD n = 0;
-    if (!::WriteFile(pipe, data, static_cast<DWORD>(size), &n, nullptr) || n != size)
-        fail("WriteFile");
 }
 
 } // namespace
