@@ -63,12 +63,16 @@ void cancel_pending_write(PipeCore& core) noexcept {
             return;
         }
         // Started on the port: its OVERLAPPED belongs to the Asio operation,
-        // which learns the outcome later. The event (set when the write
-        // ends, before its packet is queued) says when the buffer is free.
-        // Whether a byte went is not known here, so copies of handles it
-        // carried are left where they are.
+        // which learns the outcome later (its packet is still queued, so
+        // the OVERLAPPED is alive here). The event (set when the write ends,
+        // before its packet is queued) says when the buffer is free; a
+        // write that moved no byte takes its handles' copies back, as below.
         ::CancelIoEx(core.pipe.get(), core.port_write);
         ::WaitForSingleObject(core.write_io.event(), INFINITE);
+        DWORD written = 0;
+        ::GetOverlappedResult(core.pipe.get(), core.port_write, &written, FALSE);
+        if (written == 0 && core.in_flight_handles > 0)
+            withdraw_copies(core, core.in_flight_table, core.in_flight_values, core.in_flight_handles);
         core.port_write = nullptr;
         core.write_pending = false;
         core.in_flight_handles = 0;
