@@ -46,6 +46,7 @@
 #include <windows.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <memory>
@@ -174,9 +175,11 @@ public:
             }
             PortAccess::set_port_mode(sync, true);
             sync_ = &sync;
-            cancel_io_ = [](void* s, HANDLE) noexcept {
-                if constexpr (is_listener_v<Sync>)
+            cancel_io_ = [](Readiness* self, void* s) noexcept {
+                if constexpr (is_listener_v<Sync>) {
+                    std::lock_guard lock(self->listener_mutex_);
                     PortAccess::cancel_connects(*static_cast<Sync*>(s));
+                }
             };
             open_ = true;
             service().add(this);
@@ -212,6 +215,7 @@ public:
     void cancel() noexcept {
         read_cancelled_ = true;
         cancel_operations();
+        std::lock_guard lock(listener_mutex_);
         if (timer_) {
             signalled_ = false;
             timer_->cancel();
@@ -225,7 +229,7 @@ public:
             return;
         cancel_operations();
         if (cancel_io_ != nullptr)
-            cancel_io_(sync_, handle_);
+            cancel_io_(this, sync_);
     }
 
     // This backend's reads and writes only: never a write the sync object
@@ -257,6 +261,11 @@ public:
             timer_->cancel();
     }
     void clear_signal() noexcept { signalled_ = false; }
+    // Accepts in progress: a listener's instances wait on the port only
+    // while one is (see disarm_when_idle).
+    void accept_begun() noexcept { accepts_.fetch_add(1, std::memory_order_relaxed); }
+    void accept_ended() noexcept { accepts_.fetch_sub(1, std::memory_order_relaxed); }
+    std::size_t accepts() const noexcept { return accepts_.load(std::memory_order_relaxed); }
     bool take_signal() noexcept { return std::exchange(signalled_, false); }
 
     // A cancellation of the wait for data (its slot, or cancel()): set by
@@ -266,9 +275,16 @@ public:
     bool& write_cancelled() noexcept { return write_cancelled_; }
 
     // Operations in the kernel (zero-byte reads, writes, connects).
-    void operation_started() noexcept { ++in_kernel_; }
-    bool operation_ended() noexcept { return --in_kernel_ == 0; }
-    std::size_t operations_in_kernel() const noexcept { return in_kernel_; }
+    // (Atomic: a read and a write of one object may end on two threads.)
+    void operation_started() noexcept { in_kernel_.fetch_add(1, std::memory_order_relaxed); }
+    bool operation_ended() noexcept { return in_kernel_.fetch_sub(1, std::memory_order_acq_rel) == 1; }
+    std::size_t operations_in_kernel() const noexcept { return in_kernel_.load(std::memory_order_acquire); }
+
+    // A listener's shared state — its instances, the accept timer and
+    // signal — is touched by the accept (on the user's strand) and by the
+    // connects' completions and the disarm (on any thread of the
+    // io_context): they take this lock.
+    std::mutex& listener_mutex() noexcept { return listener_mutex_; }
 
 private:
     net::execution_context& context() const noexcept { return net::query(executor_, net::execution::context); }
@@ -278,13 +294,15 @@ private:
     bool open_ = false;
     HANDLE handle_ = nullptr;
     void* sync_ = nullptr;
-    void (*cancel_io_)(void*, HANDLE) noexcept = nullptr;
+    void (*cancel_io_)(Readiness*, void*) noexcept = nullptr;
     std::optional<timer_type> timer_;
     bool signalled_ = false;
+    std::atomic<std::size_t> accepts_{0};
     OVERLAPPED* in_flight_[2] = {nullptr, nullptr};
     bool read_cancelled_ = false;
     bool write_cancelled_ = false;
-    std::size_t in_kernel_ = 0;
+    std::atomic<std::size_t> in_kernel_{0};
+    std::mutex listener_mutex_;
 };
 
 // --- completions ------------------------------------------------------------------
@@ -363,7 +381,10 @@ class PortOp {
 
 public:
     PortOp(std::shared_ptr<State> state, Direction direction, Attempt attempt)
-        : state_(std::move(state)), attempt_(std::move(attempt)), direction_(direction) {}
+        : state_(std::move(state)), attempt_(std::move(attempt)), direction_(direction) {
+        if constexpr (is_listener_v<Sync>)
+            state_->readiness().accept_begun();
+    }
 
     // Started by async_compose, or resumed by the post of a result.
     template <class Self>
@@ -384,7 +405,12 @@ public:
                 return complete(self, waited); // cancelled
             return try_and_continue(self, false);
         }
-        if (!state_->readiness().take_signal() && waited)
+        bool signalled;
+        {
+            std::lock_guard lock(state_->readiness().listener_mutex());
+            signalled = state_->readiness().take_signal();
+        }
+        if (!signalled && waited)
             return complete(self, waited); // cancelled
         try_and_continue(self, false);
     }
@@ -434,6 +460,9 @@ private:
     template <class Self>
     void try_and_continue(Self& self, bool initiating) {
         std::error_code ec;
+        std::unique_lock<std::mutex> listener_lock;
+        if constexpr (is_listener_v<Sync>)
+            listener_lock = std::unique_lock(state_->readiness().listener_mutex());
         for (;;) {
             if constexpr (is_listener_v<Sync>) {
                 attempt_(state_->sync(), ec);
@@ -478,6 +507,8 @@ private:
                 return wait_readable(self);
             }
         }
+        if (listener_lock.owns_lock())
+            listener_lock.unlock();
         error_ = to_net_error(ec);
         if (initiating) {
             // Never inside the initiating function (portable_wait.hpp says why
@@ -537,6 +568,11 @@ private:
 
     template <class Self>
     void complete(Self& self, net_error_code ec) {
+        if constexpr (is_listener_v<Sync>) {
+            state_->readiness().accept_ended();
+            if (state_->is_open())
+                disarm_when_idle(state_);
+        }
         std::apply([&self](auto&&... args) { self.complete(std::move(args)...); }, attempt_.result(ec));
     }
 
@@ -561,9 +597,12 @@ public:
 
     void operator()(net_error_code ec, std::size_t) {
         ticket_.punch();
+        std::lock_guard lock(state_->readiness().listener_mutex());
         if (!state_->is_open() || state_->generation() != generation_)
             return; // closed or released meanwhile: the instance is not ours now
         PortAccess::connect_finished(state_->sync(), index_, static_cast<unsigned long>(ec.value()));
+        if (state_->readiness().accepts() == 0)
+            return; // a client that came waits for the next accept, marked connected
         arm_instances(state_);
         state_->readiness().signal_accept();
     }
@@ -574,6 +613,22 @@ private:
     std::size_t index_;
     unsigned generation_;
 };
+
+// After an accept: unless another has begun by the time the handlers that
+// are ready have run (an accept loop starts the next one in its handler),
+// the instances' connects are cancelled. A pending ConnectNamedPipe is
+// outstanding work for the io_context: left armed, an open listener would
+// keep run() from returning, which Asio's sockets never do. Clients still
+// connect meanwhile (an instance listens from its creation); the next
+// accept finds them with ERROR_PIPE_CONNECTED.
+template <class State>
+void disarm_when_idle(const std::shared_ptr<State>& state) {
+    net::post(state->get_executor(), [state] {
+        std::lock_guard lock(state->readiness().listener_mutex());
+        if (state->is_open() && state->readiness().accepts() == 0)
+            PortAccess::cancel_connects(state->sync());
+    });
+}
 
 // Binds every idle instance to the port and starts its connect. True when
 // one found a client already there (ERROR_PIPE_CONNECTED).
