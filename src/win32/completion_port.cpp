@@ -35,6 +35,14 @@ bool prepared(const PipeCore* core) noexcept {
     return core != nullptr && core->write_pending && core->port_write == nullptr && core->prepared_size > 0;
 }
 
+bool prepared_sizes(const PipeCore* core, std::size_t& size, std::size_t& payload) noexcept {
+    if (!prepared(core))
+        return false;
+    size = core->prepared_size;
+    payload = core->prepared_payload;
+    return true;
+}
+
 unsigned long start_prepared(PipeCore* core, void* overlapped) noexcept {
     if (!prepared(core))
         return ERROR_INVALID_FUNCTION;
@@ -143,8 +151,12 @@ bool CompletionPortAccess::port_bound(const LocalStream& s) noexcept { return s.
 bool CompletionPortAccess::port_bound(const LocalSeqpacket& s) noexcept { return s.impl_ && s.impl_->port_bound; }
 void CompletionPortAccess::set_preparing(LocalStream& s, bool on) noexcept { set_core_preparing(s.impl_.get(), on); }
 void CompletionPortAccess::set_preparing(LocalSeqpacket& s, bool on) noexcept { set_core_preparing(s.impl_.get(), on); }
-bool CompletionPortAccess::write_prepared(const LocalStream& s) noexcept { return prepared(s.impl_.get()); }
-bool CompletionPortAccess::write_prepared(const LocalSeqpacket& s) noexcept { return prepared(s.impl_.get()); }
+bool CompletionPortAccess::write_prepared(const LocalStream& s, std::size_t& size, std::size_t& payload) noexcept {
+    return prepared_sizes(s.impl_.get(), size, payload);
+}
+bool CompletionPortAccess::write_prepared(const LocalSeqpacket& s, std::size_t& size, std::size_t& payload) noexcept {
+    return prepared_sizes(s.impl_.get(), size, payload);
+}
 unsigned long CompletionPortAccess::start_write(LocalStream& s, void* overlapped) noexcept {
     return start_prepared(s.impl_.get(), overlapped);
 }

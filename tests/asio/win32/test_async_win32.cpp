@@ -254,7 +254,7 @@ TEST_CASE("async win32: release() with a write in the kernel gives back a workin
     CHECK_FALSE(async.is_open());
     REQUIRE(released.is_open());
     REQUIRE(testing::run_until(context, [&] { return send.done(); }));
-    CHECK(testing::aborted(*send.ec)); // its byte count: test_async_win32_cancel.cpp, the may_fail case
+    CHECK(testing::aborted(*send.ec)); // its byte count: test_async_win32_cancel.cpp
 
     // The peer reads what was filled and no handle; the released stream,
     // blocking again, writes after it and the peer gets that in order.

@@ -422,10 +422,16 @@ public:
         if (writing_) {
             writing_ = false;
             std::error_code write_error;
-            // The sync object is still open here: a close waits for this
-            // completion before closing it.
-            retract(attempt_, PortAccess::write_finished(state_->sync(), static_cast<unsigned long>(ec.value()),
-                                                         bytes, write_error));
+            // The sync object is still open here (a close waits for this
+            // completion before closing it) unless it was released: what did
+            // not go is counted here, from the write's own figures.
+            (void)PortAccess::write_finished(state_->sync(), static_cast<unsigned long>(ec.value()), bytes,
+                                             write_error);
+            if (ec && !write_error)
+                write_error = to_std_error(ec); // released: the sync object knew nothing of it
+            const std::size_t unsent = prepared_size_ - std::min(bytes, prepared_size_);
+            retract(attempt_, std::is_same_v<Sync, LocalSeqpacket> ? (unsent > 0 ? prepared_payload_ : 0)
+                                                                    : std::min(unsent, prepared_payload_));
             if (write_error) {
                 if (ec == net::error::operation_aborted || !state_->is_open())
                     return complete(self, operation_aborted());
@@ -470,7 +476,7 @@ private:
                 PortAccess::set_preparing(state_->sync(), true);
                 attempt_(state_->sync(), ec);
                 PortAccess::set_preparing(state_->sync(), false);
-                if (PortAccess::write_prepared(state_->sync())) {
+                if (PortAccess::write_prepared(state_->sync(), prepared_size_, prepared_payload_)) {
                     attempt_error_ = ec;
                     return start_write(self);
                 }
@@ -584,6 +590,8 @@ private:
     bool posted_ = false;
     bool writing_ = false;
     bool waiting_direct_ = false;
+    std::size_t prepared_size_ = 0;    // of the write in flight
+    std::size_t prepared_payload_ = 0; // of which payload
 };
 
 // --- a listener's instances ---------------------------------------------------------

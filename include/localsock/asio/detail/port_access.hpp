@@ -38,9 +38,13 @@ struct CompletionPortAccess {
     // started (a direct write on the sync object starts its own).
     LOCALSOCK_API static void set_preparing(LocalStream& s, bool on) noexcept;
     LOCALSOCK_API static void set_preparing(LocalSeqpacket& s, bool on) noexcept;
-    // Whether the last call prepared a write that is not started yet.
-    LOCALSOCK_API static bool write_prepared(const LocalStream& s) noexcept;
-    LOCALSOCK_API static bool write_prepared(const LocalSeqpacket& s) noexcept;
+    // Whether the last call prepared a write that is not started yet; if so
+    // its size and how much of it is payload (the rest: a stream's frame
+    // prefix), so that the operation can tell what did not go even when the
+    // sync object is gone by its end (release()).
+    LOCALSOCK_API static bool write_prepared(const LocalStream& s, std::size_t& size, std::size_t& payload) noexcept;
+    LOCALSOCK_API static bool write_prepared(const LocalSeqpacket& s, std::size_t& size,
+                                             std::size_t& payload) noexcept;
     // Starts the prepared write with `overlapped` (an OVERLAPPED*): 0 when it
     // started (its completion will be queued to the port), else the Win32
     // error that stopped it (no completion will come: report it with
