@@ -164,42 +164,38 @@ unsigned long CompletionPortAccess::start_write(LocalSeqpacket& s, void* overlap
     return start_prepared(s.impl_.get(), overlapped);
 }
 
-std::size_t CompletionPortAccess::write_finished(LocalStream& stream, unsigned long error, std::size_t bytes,
-                                                 std::error_code& ec) noexcept {
+void CompletionPortAccess::write_finished(LocalStream& stream, unsigned long error, std::size_t bytes,
+                                          std::error_code& ec) noexcept {
     ec.clear();
     LocalStream::Impl* s = stream.impl_.get();
     if (s == nullptr || !s->write_pending)
-        return 0;
+        return;
     const DWORD payload = s->prepared_payload;
     const DWORD unsent = win32::finish_port_write(*s, error, static_cast<DWORD>(bytes), ec);
+    if (!s->handle_passing)
+        return;
     // The frame state counted every prepared byte as gone: give back what
-    // did not go, so that the next write sends it (payload the frame still
-    // announces, or the rest of its prefix).
+    // did not go, so that the next write sends it.
     const DWORD unsent_payload = std::min(unsent, payload);
     const DWORD unsent_prefix = unsent - unsent_payload;
-    if (s->handle_passing) {
-        win32::Outbound& out = s->out;
-        out.payload_owed += unsent_payload;
-        out.sent -= std::min<std::size_t>(unsent_prefix, out.sent);
-        if (unsent_prefix > 0 && out.sent == 0) { // not a byte of the frame went: abandon it
-            out.size = 0;
-            out.payload_owed = 0;
-        }
+    win32::Outbound& out = s->out;
+    out.payload_owed += unsent_payload;
+    out.sent -= std::min<std::size_t>(unsent_prefix, out.sent);
+    if (unsent_prefix > 0 && out.sent == 0) { // not a byte of the frame went: abandon it
+        out.size = 0;
+        out.payload_owed = 0;
     }
-    return unsent_payload;
 }
 
-std::size_t CompletionPortAccess::write_finished(LocalSeqpacket& packet, unsigned long error, std::size_t bytes,
-                                                 std::error_code& ec) noexcept {
+void CompletionPortAccess::write_finished(LocalSeqpacket& packet, unsigned long error, std::size_t bytes,
+                                          std::error_code& ec) noexcept {
     ec.clear();
     LocalSeqpacket::Impl* s = packet.impl_.get();
     if (s == nullptr || !s->write_pending)
-        return 0;
-    const DWORD size = s->prepared_size;
+        return;
     const DWORD unsent = win32::finish_port_write(*s, error, static_cast<DWORD>(bytes), ec);
     if (!ec && unsent > 0) // a message goes whole or not at all
         ec = win32::make_error(ERROR_WRITE_FAULT);
-    return unsent == 0 ? 0 : size;
 }
 
 void CompletionPortAccess::set_port_mode(LocalListener& l, bool on) noexcept { set_listener_port_mode(l.impl_.get(), on); }

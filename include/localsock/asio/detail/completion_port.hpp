@@ -269,10 +269,8 @@ public:
     bool take_signal() noexcept { return std::exchange(signalled_, false); }
 
     // A cancellation of the wait for data (its slot, or cancel()): set by
-    // the canceller, cleared when a wait starts. The write's flag is only
-    // set: a write cancelled after it finished went all the same.
+    // the canceller, cleared when a wait starts.
     bool& read_cancelled() noexcept { return read_cancelled_; }
-    bool& write_cancelled() noexcept { return write_cancelled_; }
 
     // Operations in the kernel (zero-byte reads, writes, connects).
     // (Atomic: a read and a write of one object may end on two threads.)
@@ -300,22 +298,22 @@ private:
     std::atomic<std::size_t> accepts_{0};
     OVERLAPPED* in_flight_[2] = {nullptr, nullptr};
     bool read_cancelled_ = false;
-    bool write_cancelled_ = false;
     std::atomic<std::size_t> in_kernel_{0};
     std::mutex listener_mutex_;
 };
 
 // --- completions ------------------------------------------------------------------
-// Cancels one overlapped operation: a cancellation slot's handler. The flag
-// tells the operation a cancellation came even if the I/O had finished
-// already (a zero-byte read takes nothing, so the receive can still be
-// cancelled as a whole).
+// Cancels one overlapped operation: a cancellation slot's handler. For a
+// zero-byte read, `requested` tells the operation a cancellation came even
+// if the read had finished already (it took nothing, so the receive can
+// still be cancelled as a whole); a write that finished went, so it has none.
 struct CancelOverlapped {
     HANDLE handle;
     OVERLAPPED* overlapped;
-    bool* requested;
+    bool* requested = nullptr;
     void operator()(net::cancellation_type) const noexcept {
-        *requested = true;
+        if (requested != nullptr)
+            *requested = true;
         ::CancelIoEx(handle, overlapped);
     }
 };
@@ -425,8 +423,7 @@ public:
             // The sync object is still open here (a close waits for this
             // completion before closing it) unless it was released: what did
             // not go is counted here, from the write's own figures.
-            (void)PortAccess::write_finished(state_->sync(), static_cast<unsigned long>(ec.value()), bytes,
-                                             write_error);
+            PortAccess::write_finished(state_->sync(), static_cast<unsigned long>(ec.value()), bytes, write_error);
             if (ec && !write_error)
                 write_error = to_std_error(ec); // released: the sync object knew nothing of it
             const std::size_t unsent = prepared_size_ - std::min(bytes, prepared_size_);
@@ -562,7 +559,7 @@ private:
         net::windows::overlapped_ptr ptr(state->get_executor(),
                                          PortResume<State, std::decay_t<Self>>(state, std::move(self)));
         if (slot.is_connected())
-            slot.template emplace<CancelOverlapped>(pipe, ptr.get(), &state->readiness().write_cancelled());
+            slot.template emplace<CancelOverlapped>(pipe, ptr.get());
         state->readiness().started(Direction::write, ptr.get());
         const unsigned long error = PortAccess::start_write(state->sync(), ptr.get());
         if (error != 0) {

@@ -52,13 +52,15 @@ struct CompletionPortAccess {
     LOCALSOCK_API static unsigned long start_write(LocalStream& s, void* overlapped) noexcept;
     LOCALSOCK_API static unsigned long start_write(LocalSeqpacket& s, void* overlapped) noexcept;
     // The started write ended with `error` (0, or a Win32 error) after
-    // `bytes`. Sets ec to the write's error; returns the payload bytes the
-    // calls that prepared it counted as written but that did not go (the
-    // stream's framing state is put back so that the next write sends them).
-    LOCALSOCK_API static std::size_t write_finished(LocalStream& s, unsigned long error, std::size_t bytes,
-                                                    std::error_code& ec) noexcept;
-    LOCALSOCK_API static std::size_t write_finished(LocalSeqpacket& s, unsigned long error, std::size_t bytes,
-                                                    std::error_code& ec) noexcept;
+    // `bytes`. Sets ec to the write's error; what did not go is given back to
+    // the stream's framing state (the rest of a prefix, or payload the frame
+    // still announces) so that the next write sends it, and the handle
+    // copies of a frame of which nothing went are closed where they are. (The
+    // operation counts the unsent bytes itself, from write_prepared's figures.)
+    LOCALSOCK_API static void write_finished(LocalStream& s, unsigned long error, std::size_t bytes,
+                                             std::error_code& ec) noexcept;
+    LOCALSOCK_API static void write_finished(LocalSeqpacket& s, unsigned long error, std::size_t bytes,
+                                             std::error_code& ec) noexcept;
 
     // --- listeners (LocalListener, LocalSeqpacketListener) -----------------
     LOCALSOCK_API static void set_port_mode(LocalListener& l, bool on) noexcept;
