@@ -49,10 +49,18 @@ net::awaitable<void> echo(AsyncStream<Strand> stream, std::atomic<int>& errors) 
 }
 
 // Sends `rounds` 8-byte messages, each with a fresh pipe's write end; the
-// echo brings the handle back; writing into it must reach this pipe.
+// echo brings the handle back; writing into it must reach this pipe, and
+// every copy of that write end must be closed in the end. That is checked
+// a round late: the echo server drops its copy after its send completed,
+// which may run after this echo arrived, and waiting for it here would
+// block an io_context thread on a handler that needs one (with both threads
+// doing so, nothing runs again). Once the next echo came back the server
+// has dropped it. The last round's read end is left in `last_read_end`,
+// checked after run() returned.
 net::awaitable<void> client(AsyncStream<Strand> stream, std::uint32_t id, std::atomic<int>& errors,
-                            std::atomic<int>& finished) {
+                            std::atomic<int>& finished, OwnedHandle& last_read_end) {
     std::vector<OwnedHandle> returned;
+    OwnedHandle previous_read_end;
     for (int round = 0; round < rounds; ++round) {
         auto [pipe_read, pipe_write] = testing::make_pipe();
         const std::array<std::uint32_t, 2> out{id, static_cast<std::uint32_t>(round)};
@@ -72,11 +80,14 @@ net::awaitable<void> client(AsyncStream<Strand> stream, std::uint32_t id, std::a
         }
         testing::write_handle(returned[0], "e");
         returned.clear();
-        if (testing::read_handle(pipe_read, 1) != "e" || !testing::pipe_at_end(pipe_read)) {
+        if (testing::read_handle(pipe_read, 1) != "e" ||
+            (previous_read_end && !testing::pipe_at_end(previous_read_end))) {
             ++errors;
             co_return;
         }
+        previous_read_end = std::move(pipe_read);
     }
+    last_read_end = std::move(previous_read_end);
     ++finished;
 }
 
@@ -88,6 +99,7 @@ TEST_CASE("async threads: an io_context run by two threads, 64 connections on th
     const testing::HandleLeakCheck leaks;
     net::io_context context(2);
     std::atomic<int> errors{0}, finished{0};
+    std::array<OwnedHandle, connections> last_read_ends;
     {
         const auto rethrow = [](std::exception_ptr e) {
             if (e)
@@ -100,7 +112,8 @@ TEST_CASE("async threads: an io_context run by two threads, 64 connections on th
             const Strand server_strand = server.get_executor();
             const Strand client_strand = client_end.get_executor();
             net::co_spawn(server_strand, echo(std::move(server), errors), rethrow);
-            net::co_spawn(client_strand, client(std::move(client_end), static_cast<std::uint32_t>(i), errors, finished),
+            net::co_spawn(client_strand, client(std::move(client_end), static_cast<std::uint32_t>(i), errors, finished,
+                                                last_read_ends[static_cast<std::size_t>(i)]),
                           rethrow);
         }
     }
@@ -111,6 +124,8 @@ TEST_CASE("async threads: an io_context run by two threads, 64 connections on th
     }
     CHECK(errors == 0);
     CHECK(finished == connections);
+    for (const OwnedHandle& read_end : last_read_ends)
+        CHECK(testing::pipe_at_end(read_end));
 }
 
 TEST_CASE("async threads: an echo whose handlers have an immediate executor, on an io_context run by two threads") {
