@@ -51,7 +51,8 @@ ChildProcess ChildProcess::spawn(const std::string& role, const RoleArguments& a
     for (const std::string& arg : args)
         append_argument(line, widen(arg));
 
-    // Only the error output is inherited, so a failing child can say why.
+    // Only the error output is inherited, so a failing child can say why
+    // (and has a handle from its first moment: see count_in_system_table).
     HANDLE error_output = ::GetStdHandle(STD_ERROR_HANDLE);
     const bool share_errors =
         error_output != nullptr && error_output != INVALID_HANDLE_VALUE &&
