@@ -2,12 +2,14 @@
 // instances re-armed on the completion port while 32 clients race for them
 // (no client ever finds the name missing), async_connect waiting for a busy
 // server without blocking the thread, and release() with a write still in
-// the kernel. Callback tokens only: each Asio operation instantiated here
+// the kernel (also with two threads running the io_context, when the write's
+// completion may be taken on the other). Callback tokens only: each Asio operation instantiated here
 // adds COFF sections (tests/meson.build).
 #include "async_win32_support.hpp"
 
 #include "../../support/process.hpp"
 #include "../../support/resources.hpp"
+#include "../../support/thread.hpp"
 
 #include <localsock/asio.hpp>
 #include <localsock/localsock.hpp>
@@ -278,6 +280,54 @@ TEST_CASE("async win32: release() with a write in the kernel gives back a workin
     char more = 0;
     peer.receive(MutableBuffer(&more, 1), handles, ec);
     CHECK(ec == std::errc::operation_would_block); // the cancelled "h" never came
+}
+
+// The write's completion may be dequeued, and its OVERLAPPED freed, by the
+// second thread while release() runs on the strand: the copy of the handle
+// in flight is closed by the completion's report, not by release().
+TEST_CASE("async win32: release() on the strand of an io_context run by two threads, a write in the kernel") {
+    const testing::HandleLeakCheck leaks;
+    net::io_context context(2);
+    const auto strand = net::make_strand(context);
+    auto [a, peer] = LocalStream::pair();
+    AsyncStream<net::strand<net::io_context::executor_type>> async(strand, std::move(a));
+    testing::win32_async::fill_pipe(context, BorrowedHandle(peer.native_handle()), [&](std::size_t n, auto handler) {
+        async.async_write_some(net::buffer(testing::win32_async::filler().data(), n), std::move(handler));
+    });
+    auto [pipe_read, pipe_write] = testing::make_pipe();
+    const std::array<BorrowedHandle, 1> lent{pipe_write.borrow()};
+    std::atomic<bool> sent{false}, released_it{false};
+    net_error_code send_ec;
+    async.async_send(net::buffer("h", 1), std::span<const BorrowedHandle>(lent), [&](net_error_code ec, std::size_t) {
+        send_ec = ec;
+        sent = true;
+    });
+    pipe_write.reset(); // the copy in flight is the write end's last
+    LocalStream released;
+    {
+        if (context.stopped())
+            context.restart();
+        auto work = net::make_work_guard(context);
+        testing::Thread first([&] { context.run(); });
+        testing::Thread second([&] { context.run(); });
+        std::this_thread::sleep_for(30ms); // the write waits in the kernel: the pipe is full
+        CHECK_FALSE(sent);
+        net::post(strand, [&] {
+            released = async.release();
+            released_it = true;
+        });
+        const auto deadline = std::chrono::steady_clock::now() + testing::patience;
+        while (!(sent && released_it) && std::chrono::steady_clock::now() < deadline)
+            std::this_thread::sleep_for(1ms);
+        work.reset();
+        first.join();
+        second.join();
+    }
+    REQUIRE(sent);
+    REQUIRE(released_it);
+    CHECK(testing::aborted(send_ec));
+    CHECK(released.is_open());
+    CHECK(testing::win32_async::writers_gone(pipe_read)); // nothing went: the copy was closed
 }
 
 } // TEST_SUITE
