@@ -163,6 +163,12 @@ unsigned long CompletionPortAccess::start_write(LocalStream& s, void* overlapped
 unsigned long CompletionPortAccess::start_write(LocalSeqpacket& s, void* overlapped) noexcept {
     return start_prepared(s.impl_.get(), overlapped);
 }
+void* CompletionPortAccess::write_event(const LocalStream& s) noexcept {
+    return s.impl_ ? s.impl_->write_io.event() : nullptr;
+}
+void* CompletionPortAccess::write_event(const LocalSeqpacket& s) noexcept {
+    return s.impl_ ? s.impl_->write_io.event() : nullptr;
+}
 
 void CompletionPortAccess::write_finished(LocalStream& stream, unsigned long error, std::size_t bytes,
                                           std::error_code& ec) noexcept {

@@ -141,7 +141,8 @@ bool InstancePool::open(const LocalSocketName& name, const ListenerOptions& opti
     return true;
 }
 
-OwnedHandle InstancePool::accept(bool nonblocking, DWORD timeout, std::error_code& ec) noexcept {
+OwnedHandle InstancePool::accept(bool nonblocking, DWORD timeout, std::error_code& ec, bool& port_bound) noexcept {
+    port_bound = false;
     if (port_mode_) {
         // A slot whose instance could not be created is filled again here
         // (port mode keeps slots: the port's handlers know them by index).
@@ -156,6 +157,7 @@ OwnedHandle InstancePool::accept(bool nonblocking, DWORD timeout, std::error_cod
             if (!instance.connected)
                 continue;
             OwnedHandle connected = std::move(instance.pipe);
+            port_bound = instance.port_bound;
             // A fresh instance in its place before the connection is handed
             // out; if that fails, the next accept() tries again.
             std::error_code refill;

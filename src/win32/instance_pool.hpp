@@ -35,7 +35,10 @@ public:
     // milliseconds (INFINITE: forever; else timed_out) unless `nonblocking`
     // (then std::errc::operation_would_block). Either way the connects stay
     // pending. A fresh instance replaces it before this returns.
-    OwnedHandle accept(bool nonblocking, DWORD timeout, std::error_code& ec) noexcept;
+    // `port_bound`: whether the connection's pipe is bound to a completion
+    // port already (its instance waited on the port; one a client reached
+    // before that, never).
+    OwnedHandle accept(bool nonblocking, DWORD timeout, std::error_code& ec, bool& port_bound) noexcept;
 
     // Completion-port mode (the Asio layer: completion_port.cpp): the
     // instances' ConnectNamedPipe calls are started by the Asio listener

@@ -23,13 +23,13 @@ bool bind_listening(ListeningPipe& listener, PipeType type, const LocalSocketNam
     return listener.pool.open(name, options, type, ec);
 }
 
-OwnedHandle accept_next(ListeningPipe* listener, std::error_code& ec) noexcept {
+OwnedHandle accept_next(ListeningPipe* listener, std::error_code& ec, bool& port_bound) noexcept {
     ec.clear();
     if (listener == nullptr) {
         ec = not_open();
         return {};
     }
-    return listener->pool.accept(listener->nonblocking, listener->accept_timeout, ec);
+    return listener->pool.accept(listener->nonblocking, listener->accept_timeout, ec, port_bound);
 }
 
 void set_listener_nonblocking(ListeningPipe* listener, bool nonblocking, std::error_code& ec) noexcept {

@@ -43,19 +43,21 @@ std::unique_ptr<Impl> open_listener(PipeType type, const LocalSocketName& name, 
     return impl;
 }
 
-// The next client's pipe (would_block on a non-blocking listener with none).
-OwnedHandle accept_next(ListeningPipe* listener, std::error_code& ec) noexcept;
+// The next client's pipe (would_block on a non-blocking listener with none),
+// and whether it is bound to a completion port already.
+OwnedHandle accept_next(ListeningPipe* listener, std::error_code& ec, bool& port_bound) noexcept;
 
 // The next client, as the Impl of the connection class the listener hands out.
 template <class Connection>
 std::unique_ptr<Connection> accept_connection(ListeningPipe* listener, std::error_code& ec) noexcept {
-    OwnedHandle pipe = accept_next(listener, ec);
+    bool port_bound = false;
+    OwnedHandle pipe = accept_next(listener, ec, port_bound);
     if (ec)
         return nullptr;
     auto connection = make_connection<Connection>(std::move(pipe), listener->name, true, listener->rules, ec);
     if (connection) {
         connection->nonblocking = listener->nonblocking_accepted;
-        connection->port_bound = listener->pool.port_mode(); // its instance was bound to the port
+        connection->port_bound = port_bound;
     }
     return connection;
 }

@@ -62,17 +62,14 @@ void cancel_pending_write(PipeCore& core) noexcept {
             finish_port_write(core, ERROR_OPERATION_ABORTED, 0, ignored);
             return;
         }
-        // Started on the port: its OVERLAPPED belongs to the Asio operation,
-        // which learns the outcome later (its packet is still queued, so
-        // the OVERLAPPED is alive here). The event (set when the write ends,
-        // before its packet is queued) says when the buffer is free; a
-        // write that moved no byte takes its handles' copies back, as below.
+        // Started on the port, and never reported: the Asio layer reports a
+        // write it cuts loose (release, close, shutdown) before it gets here
+        // (completion_port.hpp, settle_write). Its OVERLAPPED is the Asio
+        // operation's and may be freed already, so it is not read: the
+        // buffer is waited for (the write's event), and the handle copies
+        // are left where they are (the peer may own them).
         ::CancelIoEx(core.pipe.get(), core.port_write);
         ::WaitForSingleObject(core.write_io.event(), INFINITE);
-        DWORD written = 0;
-        ::GetOverlappedResult(core.pipe.get(), core.port_write, &written, FALSE);
-        if (written == 0 && core.in_flight_handles > 0)
-            withdraw_copies(core, core.in_flight_table, core.in_flight_values, core.in_flight_handles);
         core.port_write = nullptr;
         core.write_pending = false;
         core.in_flight_handles = 0;

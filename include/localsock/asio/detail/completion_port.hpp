@@ -130,6 +130,89 @@ private:
     PortUser* first_ = nullptr;
 };
 
+// --- how a write ended, after Asio freed its OVERLAPPED -----------------------------
+// release() and the io_context's shutdown read how the write in the kernel
+// ended (its bytes decide whether its handle copies reached the peer). Asio
+// frees an operation, OVERLAPPED included, as soon as its packet is
+// dequeued, before the handler runs, on whichever thread dequeued it. So a
+// write operation's memory goes back through WriteAllocator, which first
+// copies that OVERLAPPED here; a read takes the live one or the copy. One
+// lock orders the two.
+class WriteStatus {
+public:
+    void started(OVERLAPPED* io) noexcept {
+        std::lock_guard lock(mutex_);
+        live_ = io;
+        copied_ = false;
+    }
+    // The block [memory, memory + size) goes back to its allocator.
+    void freeing(const void* memory, std::size_t size) noexcept {
+        std::lock_guard lock(mutex_);
+        const auto* begin = static_cast<const char*>(memory);
+        const auto* io = reinterpret_cast<const char*>(live_);
+        if (live_ != nullptr && io >= begin && io < begin + size) {
+            copy_ = *live_;
+            copied_ = true;
+            live_ = nullptr;
+        }
+    }
+    // How the write ended (call once it has: its event is set); false when
+    // no write is in flight.
+    bool result(HANDLE pipe, unsigned long& error, std::size_t& bytes) noexcept {
+        std::lock_guard lock(mutex_);
+        OVERLAPPED* io = live_ != nullptr ? live_ : copied_ ? &copy_ : nullptr;
+        if (io == nullptr)
+            return false;
+        DWORD moved = 0;
+        error = ::GetOverlappedResult(pipe, io, &moved, FALSE) ? 0 : ::GetLastError();
+        bytes = moved;
+        return true;
+    }
+    void ended() noexcept {
+        std::lock_guard lock(mutex_);
+        live_ = nullptr;
+        copied_ = false;
+    }
+
+private:
+    std::mutex mutex_;
+    OVERLAPPED* live_ = nullptr;
+    OVERLAPPED copy_{};
+    bool copied_ = false;
+};
+
+// The allocator of a write operation: the handler's own (Asio's recycling
+// cache for the default), telling WriteStatus before memory goes back.
+template <class T, class Inner>
+class WriteAllocator {
+public:
+    using value_type = T;
+    WriteAllocator(const Inner& inner, WriteStatus& status) noexcept : inner_(inner), status_(&status) {}
+    template <class U>
+    WriteAllocator(const WriteAllocator<U, Inner>& other) noexcept : inner_(other.inner()), status_(&other.status()) {}
+
+    T* allocate(std::size_t n) { return rebound().allocate(n); }
+    void deallocate(T* p, std::size_t n) noexcept {
+        status_->freeing(p, n * sizeof(T));
+        rebound().deallocate(p, n);
+    }
+    const Inner& inner() const noexcept { return inner_; }
+    WriteStatus& status() const noexcept { return *status_; }
+    // (One object's writes, the same handler allocator: Asio never mixes them.)
+    template <class U>
+    bool operator==(const WriteAllocator<U, Inner>& other) const noexcept {
+        return status_ == &other.status();
+    }
+
+private:
+    typename std::allocator_traits<Inner>::template rebind_alloc<T> rebound() const noexcept {
+        return typename std::allocator_traits<Inner>::template rebind_alloc<T>(inner_);
+    }
+
+    Inner inner_;
+    WriteStatus* status_;
+};
+
 // --- the registration ----------------------------------------------------------
 // What SocketState holds on Windows in place of the POSIX readiness: the
 // pipe it waits on (owned by the sync object), the port it is bound to,
@@ -179,6 +262,8 @@ public:
                 if constexpr (is_listener_v<Sync>) {
                     std::lock_guard lock(self->listener_mutex_);
                     PortAccess::cancel_connects(*static_cast<Sync*>(s));
+                } else {
+                    self->settle_write(*static_cast<Sync*>(s));
                 }
             };
             open_ = true;
@@ -192,8 +277,30 @@ public:
     void give_back(Sync& sync) noexcept {
         if constexpr (is_pipe_v<Sync>) {
             if (sync.is_open())
-                PortAccess::set_port_mode(sync, false);
+                PortAccess::set_port_mode(sync, false); // a write in flight was settled by release()
         }
+    }
+
+    // A write in the kernel that its operation may never report to `sync`
+    // (cancel_io: release(), close(), the io_context's shutdown, whose
+    // handler is destroyed unrun): cancelled, waited for (its buffer is the
+    // sync object's), and reported now from its result, so that the handle
+    // copies of a frame of which nothing went are closed and what did not go
+    // is owed again. (The operation's own report then finds nothing to do.)
+    template <class Sync>
+    void settle_write(Sync& sync) noexcept {
+        OVERLAPPED* const io = std::exchange(in_flight_[static_cast<int>(Direction::write)], nullptr);
+        if (io == nullptr)
+            return;
+        ::CancelIoEx(handle_, io);
+        ::WaitForSingleObject(static_cast<HANDLE>(PortAccess::write_event(sync)), INFINITE);
+        unsigned long error = 0;
+        std::size_t bytes = 0;
+        if (write_status_.result(handle_, error, bytes)) {
+            std::error_code ignored;
+            PortAccess::write_finished(sync, error, bytes, ignored);
+        }
+        write_status_.ended();
     }
 
     // Cancels every operation in the kernel and forgets the pipe; the sync
@@ -272,6 +379,8 @@ public:
     // the canceller, cleared when a wait starts.
     bool& read_cancelled() noexcept { return read_cancelled_; }
 
+    WriteStatus& write_status() noexcept { return write_status_; }
+
     // Operations in the kernel (zero-byte reads, writes, connects).
     // (Atomic: a read and a write of one object may end on two threads.)
     void operation_started() noexcept { in_kernel_.fetch_add(1, std::memory_order_relaxed); }
@@ -298,6 +407,7 @@ private:
     std::atomic<std::size_t> accepts_{0};
     OVERLAPPED* in_flight_[2] = {nullptr, nullptr};
     bool read_cancelled_ = false;
+    WriteStatus write_status_;
     std::atomic<std::size_t> in_kernel_{0};
     std::mutex listener_mutex_;
 };
@@ -362,6 +472,30 @@ private:
     Self self_;
 };
 
+// A write's: the same, its memory given back through WriteAllocator (every
+// other associated property still the composed operation's).
+template <class State, class Self>
+class PortWriteResume : public PortResume<State, Self> {
+    using Inner = typename net::detail::get_recycling_allocator<
+        net::associated_allocator_t<Self>, net::detail::thread_info_base::default_tag>::type;
+
+public:
+    using allocator_type = WriteAllocator<void, Inner>;
+
+    PortWriteResume(const std::shared_ptr<State>& state, Self self)
+        : PortResume<State, Self>(state, std::move(self)), status_(&state->readiness().write_status()) {}
+
+    allocator_type get_allocator() const noexcept {
+        return allocator_type(net::detail::get_recycling_allocator<net::associated_allocator_t<Self>,
+                                                                   net::detail::thread_info_base::default_tag>::
+                                  get(net::get_associated_allocator(this->inner())),
+                              *status_);
+    }
+
+private:
+    WriteStatus* status_;
+};
+
 // --- operations ----------------------------------------------------------------------
 template <class Attempt>
 void retract(Attempt& attempt, std::size_t unsent) noexcept {
@@ -419,6 +553,7 @@ public:
         state_->readiness().ended(writing_ ? Direction::write : Direction::read);
         if (writing_) {
             writing_ = false;
+            state_->readiness().write_status().ended();
             std::error_code write_error;
             // The sync object is still open here (a close waits for this
             // completion before closing it) unless it was released: what did
@@ -557,10 +692,11 @@ private:
         const HANDLE pipe = state->readiness().handle();
         auto slot = self.get_cancellation_state().slot();
         net::windows::overlapped_ptr ptr(state->get_executor(),
-                                         PortResume<State, std::decay_t<Self>>(state, std::move(self)));
+                                         PortWriteResume<State, std::decay_t<Self>>(state, std::move(self)));
         if (slot.is_connected())
             slot.template emplace<CancelOverlapped>(pipe, ptr.get());
         state->readiness().started(Direction::write, ptr.get());
+        state->readiness().write_status().started(ptr.get());
         const unsigned long error = PortAccess::start_write(state->sync(), ptr.get());
         if (error != 0) {
             ptr.complete(win32_error(error), 0);
@@ -681,3 +817,7 @@ struct localsock::net::associator<Associator, localsock::asio_detail::PortResume
         return Associator<Self, Default>::get(handler.inner(), fallback);
     }
 };
+// (A write's allocator is its member allocator_type, which Asio takes first.)
+template <template <class, class> class Associator, class State, class Self, class Default>
+struct localsock::net::associator<Associator, localsock::asio_detail::PortWriteResume<State, Self>, Default>
+    : localsock::net::associator<Associator, localsock::asio_detail::PortResume<State, Self>, Default> {};

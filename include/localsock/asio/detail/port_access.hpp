@@ -51,6 +51,10 @@ struct CompletionPortAccess {
     // write_finished).
     LOCALSOCK_API static unsigned long start_write(LocalStream& s, void* overlapped) noexcept;
     LOCALSOCK_API static unsigned long start_write(LocalSeqpacket& s, void* overlapped) noexcept;
+    // The event a started write carries (a HANDLE): set when it has ended and
+    // its buffer is free again.
+    LOCALSOCK_API static void* write_event(const LocalStream& s) noexcept;
+    LOCALSOCK_API static void* write_event(const LocalSeqpacket& s) noexcept;
     // The started write ended with `error` (0, or a Win32 error) after
     // `bytes`. Sets ec to the write's error; what did not go is given back to
     // the stream's framing state (the rest of a prefix, or payload the frame
