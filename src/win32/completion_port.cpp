@@ -90,6 +90,7 @@ unsigned long connect_of(win32::ListeningPipe* listener, std::size_t i, void* ov
     if (!instance.pipe || instance.pending || instance.connected)
         return ERROR_INVALID_FUNCTION;
     instance.port_bound = true;
+    ++instance.port_connects;
     auto* o = static_cast<OVERLAPPED*>(overlapped);
     std::error_code ec;
     if (!instance.connect_io.open(ec))
@@ -117,10 +118,12 @@ unsigned long connect_of(win32::ListeningPipe* listener, std::size_t i, void* ov
     }
 }
 
-void connect_done(win32::ListeningPipe* listener, std::size_t i, unsigned long error) noexcept {
+void connect_done(win32::ListeningPipe* listener, std::size_t i, unsigned long error, unsigned number) noexcept {
     if (i >= count_of(listener))
         return;
     win32::Instance& instance = listener->pool.instance(i);
+    if (number != instance.port_connects)
+        return; // a connect cancelled and replaced since: the newer one's state stays
     instance.pending = false;
     instance.port_io = nullptr;
     if (!instance.pipe)
@@ -222,11 +225,19 @@ unsigned long CompletionPortAccess::start_connect(LocalListener& l, std::size_t 
 unsigned long CompletionPortAccess::start_connect(LocalSeqpacketListener& l, std::size_t i, void* overlapped) noexcept {
     return connect_of(l.impl_.get(), i, overlapped);
 }
-void CompletionPortAccess::connect_finished(LocalListener& l, std::size_t i, unsigned long error) noexcept {
-    connect_done(l.impl_.get(), i, error);
+void CompletionPortAccess::connect_finished(LocalListener& l, std::size_t i, unsigned long error,
+                                            unsigned number) noexcept {
+    connect_done(l.impl_.get(), i, error, number);
 }
-void CompletionPortAccess::connect_finished(LocalSeqpacketListener& l, std::size_t i, unsigned long error) noexcept {
-    connect_done(l.impl_.get(), i, error);
+void CompletionPortAccess::connect_finished(LocalSeqpacketListener& l, std::size_t i, unsigned long error,
+                                            unsigned number) noexcept {
+    connect_done(l.impl_.get(), i, error, number);
+}
+unsigned CompletionPortAccess::next_connect_number(LocalListener& l, std::size_t i) noexcept {
+    return i < count_of(l.impl_.get()) ? l.impl_->pool.instance(i).port_connects + 1 : 0;
+}
+unsigned CompletionPortAccess::next_connect_number(LocalSeqpacketListener& l, std::size_t i) noexcept {
+    return i < count_of(l.impl_.get()) ? l.impl_->pool.instance(i).port_connects + 1 : 0;
 }
 void CompletionPortAccess::cancel_connects(LocalListener& l) noexcept { cancel_of(l.impl_.get()); }
 void CompletionPortAccess::cancel_connects(LocalSeqpacketListener& l) noexcept { cancel_of(l.impl_.get()); }

@@ -73,6 +73,9 @@ struct Instance {
     OwnedHandle pipe;
     Overlapped connect_io;
     bool pending = false; // ConnectNamedPipe in flight (event-based, or on the port)
+    // Port connects started on this slot: a completion reports its number,
+    // so that one of a connect cancelled and replaced meanwhile is ignored.
+    unsigned port_connects = 0;
     // Completion-port mode: the pending connect's OVERLAPPED (the Asio
     // listener's; its hEvent is connect_io's event, so that cancelling can
     // wait for it), whether the pipe is bound to the port yet, and whether a

@@ -233,11 +233,11 @@ TEST_CASE("async win32: a client that came before the listener was asynchronous"
     clients_before_the_first_accept(true);
 }
 
-// Known bug (issue 11's note): the test's exchanges pass, then the
-// io_context's destruction waits for ever (outstanding work that never
-// completes). Skipped until fixed, so that the suite ends.
-TEST_CASE("async win32: a client that came after the listener was asynchronous, before the first accept" *
-          doctest::skip()) {
+// (Found a bug: the report of an instance's connect cancelled between two
+// accepts, arriving after the instance was armed again, clobbered the new
+// connect's state; that connect stayed pending, untracked, and the
+// io_context's destruction waited for it for ever.)
+TEST_CASE("async win32: a client that came after the listener was asynchronous, before the first accept") {
     clients_before_the_first_accept(false);
 }
 

@@ -733,15 +733,16 @@ private:
 template <class State>
 class ConnectDone {
 public:
-    ConnectDone(std::shared_ptr<State> state, std::size_t index)
-        : ticket_(state), state_(std::move(state)), index_(index), generation_(state_->generation()) {}
+    ConnectDone(std::shared_ptr<State> state, std::size_t index, unsigned number)
+        : ticket_(state), state_(std::move(state)), index_(index), number_(number),
+          generation_(state_->generation()) {}
 
     void operator()(net_error_code ec, std::size_t) {
         ticket_.punch();
         std::lock_guard lock(state_->readiness().listener_mutex());
         if (!state_->is_open() || state_->generation() != generation_)
             return; // closed or released meanwhile: the instance is not ours now
-        PortAccess::connect_finished(state_->sync(), index_, static_cast<unsigned long>(ec.value()));
+        PortAccess::connect_finished(state_->sync(), index_, static_cast<unsigned long>(ec.value()), number_);
         if (state_->readiness().accepts() == 0)
             return; // a client that came waits for the next accept, marked connected
         arm_instances(state_);
@@ -752,6 +753,7 @@ private:
     KernelTicket<State> ticket_;
     std::shared_ptr<State> state_;
     std::size_t index_;
+    unsigned number_; // which of the slot's connects
     unsigned generation_;
 };
 
@@ -786,7 +788,8 @@ bool arm_instances(const std::shared_ptr<State>& state) {
         std::error_code ec;
         if (needs_bind && !state->readiness().bind(pipe, ec))
             continue; // tried again at the next accept
-        net::windows::overlapped_ptr ptr(state->get_executor(), ConnectDone<State>(state, i));
+        net::windows::overlapped_ptr ptr(state->get_executor(),
+                                         ConnectDone<State>(state, i, PortAccess::next_connect_number(listener, i)));
         const unsigned long error = PortAccess::start_connect(listener, i, ptr.get());
         if (error == 0)
             ptr.release();

@@ -87,9 +87,16 @@ struct CompletionPortAccess {
     // Instance i's connect ended with `error` (0 or ERROR_PIPE_CONNECTED: a
     // client waits for accept(); a client that already left, or a
     // cancellation: the instance is idle again).
-    LOCALSOCK_API static void connect_finished(LocalListener& l, std::size_t i, unsigned long error) noexcept;
-    LOCALSOCK_API static void connect_finished(LocalSeqpacketListener& l, std::size_t i,
-                                               unsigned long error) noexcept;
+    // `number`: the connect's, next_connect_number's value when it started
+    // (the report of an older connect, cancelled and replaced since, is
+    // ignored: it would clobber the newer one's state).
+    LOCALSOCK_API static void connect_finished(LocalListener& l, std::size_t i, unsigned long error,
+                                               unsigned number) noexcept;
+    LOCALSOCK_API static void connect_finished(LocalSeqpacketListener& l, std::size_t i, unsigned long error,
+                                               unsigned number) noexcept;
+    // The number the next start_connect of slot i gets.
+    LOCALSOCK_API static unsigned next_connect_number(LocalListener& l, std::size_t i) noexcept;
+    LOCALSOCK_API static unsigned next_connect_number(LocalSeqpacketListener& l, std::size_t i) noexcept;
     // Cancels every pending connect and waits until they are over (the
     // port still receives their completions).
     LOCALSOCK_API static void cancel_connects(LocalListener& l) noexcept;
