@@ -41,6 +41,11 @@ public:
         case errc::too_many_handles_in_flight:
             return "too many handles in flight: handles sent and not yet received exceed the sender's "
                    "open-file limit, or sockets passed inside sockets nest too deeply";
+        case errc::activation_malformed:
+            return "the socket-activation environment (LISTEN_PID, LISTEN_FDS, LISTEN_FDNAMES, LISTEN_PIDFDID) "
+                   "is malformed";
+        case errc::activation_unusable:
+            return "an activated descriptor is not open, or is a local socket neither listening nor connected";
         }
         return "unknown localsock error";
     }
@@ -56,7 +61,9 @@ public:
         case errc::name_invalid_character:
         case errc::empty_message:
         case errc::wrong_socket_type:
+        case errc::activation_malformed:
         case errc::not_a_local_stream: return std::errc::invalid_argument;
+        case errc::activation_unusable: return std::errc::bad_file_descriptor;
         case errc::handle_passing_disabled: return std::errc::operation_not_supported;
         case errc::protocol_error: return std::errc::protocol_error;
         case errc::too_many_handles: return std::errc::argument_list_too_long;

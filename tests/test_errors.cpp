@@ -40,6 +40,10 @@ const Expected localsock_errors[] = {
     {errc::control_truncated, "control data did not fit the receive buffer; handles that came were closed"},
     {errc::empty_message, "a sequenced-packet message needs at least one byte"},
     {errc::wrong_socket_type, "the handle is not a local socket of the expected type"},
+    {errc::activation_malformed, "the socket-activation environment (LISTEN_PID, LISTEN_FDS, LISTEN_FDNAMES, "
+                                 "LISTEN_PIDFDID) is malformed"},
+    {errc::activation_unusable,
+     "an activated descriptor is not open, or is a local socket neither listening nor connected"},
 };
 
 // Every std::errc condition the library's sources produce (grep

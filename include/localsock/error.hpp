@@ -37,6 +37,10 @@ enum class errc {
                            // (too_many_files_open)
     too_many_handles_in_flight, // sent handles not yet received exceed the sender's open-file
                                 // limit, or sockets passed inside sockets nest too deeply
+    activation_malformed,  // a socket-activation variable (LISTEN_PID, LISTEN_FDS, LISTEN_FDNAMES,
+                           // LISTEN_PIDFDID) is malformed or contradicts another (invalid_argument)
+    activation_unusable,   // an activated descriptor is not open, or is a local stream or
+                           // seqpacket socket neither listening nor connected (bad_file_descriptor)
 };
 
 LOCALSOCK_API const std::error_category& error_category() noexcept;

@@ -1,6 +1,7 @@
 // localsock: local sockets and handle passing, one API on every OS.
 #pragma once
 
+#include <localsock/activation.hpp>
 #include <localsock/ancillary.hpp>
 #include <localsock/buffer.hpp>
 #include <localsock/config.hpp>

@@ -16,6 +16,10 @@ std::map<std::string, RoleFunction>& roles() {
 
 } // namespace
 
+ChildProcess ChildProcess::spawn(const std::string& role, const RoleArguments& args) {
+    return spawn(role, args, Options{});
+}
+
 RoleRegistration::RoleRegistration(const char* name, RoleFunction function) { roles()[name] = function; }
 
 int run_child_role(int argc, char** argv) {

@@ -44,12 +44,18 @@ public:
         // POSIX only: (descriptor in this process, number it gets in the
         // child), inherited across exec without touching this process's
         // close-on-exec flags.
-        std::vector<std::pair<int, int>> descriptors;
+        std::vector<std::pair<int, int>> descriptors = {};
         // Extra "NAME=value" environment entries.
-        std::vector<std::string> environment;
+        std::vector<std::string> environment = {};
+        // POSIX only: a program (found on PATH) and its arguments that start
+        // this binary's role, as `launcher... <this binary> --child role
+        // args...` (systemd-socket-activate -l NAME). The ChildProcess is the
+        // launcher's process.
+        std::vector<std::string> launcher = {};
     };
 
-    static ChildProcess spawn(const std::string& role, const RoleArguments& args = {}, const Options& options = {});
+    static ChildProcess spawn(const std::string& role, const RoleArguments& args = {});
+    static ChildProcess spawn(const std::string& role, const RoleArguments& args, const Options& options);
 
     ChildProcess(ChildProcess&& other) noexcept
         : pid_(std::exchange(other.pid_, -1)),

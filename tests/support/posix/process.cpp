@@ -28,7 +28,8 @@ std::string self_path() {
 
 ChildProcess ChildProcess::spawn(const std::string& role, const RoleArguments& args, const Options& options) {
     const std::string program = self_path();
-    std::vector<std::string> words{program, "--child", role};
+    std::vector<std::string> words(options.launcher);
+    words.insert(words.end(), {program, "--child", role});
     words.insert(words.end(), args.begin(), args.end());
     std::vector<char*> argv;
     for (std::string& word : words)
@@ -56,7 +57,9 @@ ChildProcess ChildProcess::spawn(const std::string& role, const RoleArguments& a
         posix_spawn_file_actions_adddup2(&actions, temporary, child_fd);
     }
     pid_t pid = -1;
-    const int error = ::posix_spawn(&pid, program.c_str(), &actions, nullptr, argv.data(), envp.data());
+    const int error = options.launcher.empty()
+                          ? ::posix_spawn(&pid, program.c_str(), &actions, nullptr, argv.data(), envp.data())
+                          : ::posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
     posix_spawn_file_actions_destroy(&actions);
     for (int fd : temporaries)
         ::close(fd);
