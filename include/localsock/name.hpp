@@ -44,6 +44,34 @@ public:
     static LocalSocketName parse(std::string_view text);
     static LocalSocketName parse(std::string_view text, std::error_code& ec) noexcept;
 
+    // A name for `application` that belongs to the user running this process
+    // and works on this platform, so that a cross-platform program spells
+    // its name once. `application` is 1 to 64 characters of A-Z a-z 0-9 . _ -
+    // not beginning with '.' (checked before any system call:
+    // errc::empty_name, errc::name_too_long, errc::name_invalid_character).
+    // `preferred` where this platform has that kind, else the other:
+    //  - namespaced, Linux: "@<application>.<uid>" (the effective uid). An
+    //    abstract name has no access control at all: any local process may
+    //    connect to it, or bind it first; the uid only keeps two users' servers
+    //    apart. Check the peer's credentials (peer_credentials()) if it matters.
+    //  - namespaced, Windows: "\.\pipe\<application>.<SID>" (the process
+    //    user's SID). Another user may create the name first: bind() then fails
+    //    (first-instance flag) rather than share it, and localsock's default
+    //    DACL lets only this user, SYSTEM and administrators connect.
+    //  - filesystem (macOS, the BSDs; Linux when asked): "<dir>/<application>.sock"
+    //    where <dir> is $XDG_RUNTIME_DIR if it is set, absolute, and a directory
+    //    of this user's that nobody else may enter; otherwise
+    //    "<tmp>/localsock-<uid>", tmp being $TMPDIR if absolute, else /tmp,
+    //    created 0700 if missing, and checked to be a directory (not a link) of
+    //    this user's that nobody else may enter, in a parent only root or this
+    //    user owns that others cannot rename it in (sticky, if writable by
+    //    others); std::errc::permission_denied if it is not. The directory is
+    //    the access control: other users can neither connect nor bind there.
+    //    Creating that directory is the one side effect of this call.
+    static LocalSocketName per_user(std::string_view application, Kind preferred = Kind::namespaced);
+    static LocalSocketName per_user(std::string_view application, std::error_code& ec) noexcept;
+    static LocalSocketName per_user(std::string_view application, Kind preferred, std::error_code& ec) noexcept;
+
     // An empty name: what the error-code factories return on failure, and the
     // local name of an unnamed socket.
     LocalSocketName() = default;

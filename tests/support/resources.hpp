@@ -50,6 +50,9 @@ bool pipe_at_end(localsock::BorrowedHandle read_end);
 bool is_inheritable(localsock::BorrowedHandle handle);
 
 std::int64_t current_pid();
+// Who runs this process, as LocalSocketName::per_user spells it: the
+// effective uid in decimal (POSIX), the user's SID string (Windows).
+std::string current_user_id();
 // The process a process handle (Linux pidfd, Windows process handle) refers to,
 // and whether that process has ended (waiting up to `milliseconds`).
 std::int64_t process_id_of(localsock::BorrowedHandle process);

@@ -283,4 +283,15 @@ TEST_CASE("win32: adopting a raw handle is not supported") {
     CHECK(ec == std::errc::not_supported);
 }
 
+TEST_CASE("activation: Windows has no socket activation: not_supported, both forms") {
+    std::error_code ec;
+    CHECK(take_activated_sockets(ec).empty());
+    CHECK(ec == std::errc::not_supported);
+    CHECK_THROWS_WITH_AS(take_activated_sockets(),
+                         "localsock: take activated sockets: Windows has no socket activation: Operation not supported",
+                         std::system_error);
+    CHECK(take_launchd_sockets("Listeners", ec).empty());
+    CHECK(ec == std::errc::not_supported);
+}
+
 } // TEST_SUITE

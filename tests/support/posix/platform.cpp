@@ -129,6 +129,8 @@ const int abrupt_exit_status = 128 + SIGKILL;
 
 bool running_under_wine() { return false; }
 
+std::string current_user_id() { return std::to_string(::geteuid()); }
+
 bool os_has_peer_process() {
 #if defined(__linux__)
     utsname system{};

@@ -3,6 +3,8 @@
 
 #include <windows.h>
 
+#include <sddl.h>
+
 #include <cstring>
 #include <stdexcept>
 #include <system_error>
@@ -173,6 +175,23 @@ void die_abruptly() {
 const int abrupt_exit_status = 137;
 
 bool os_has_peer_process() { return true; }
+
+std::string current_user_id() {
+    HANDLE token = nullptr;
+    if (!::OpenProcessToken(::GetCurrentProcess(), TOKEN_QUERY, &token))
+        throw std::system_error(static_cast<int>(::GetLastError()), std::system_category(), "OpenProcessToken");
+    DWORD size = 0;
+    ::GetTokenInformation(token, TokenUser, nullptr, 0, &size);
+    std::vector<unsigned char> user(size);
+    const BOOL got = ::GetTokenInformation(token, TokenUser, user.data(), size, &size);
+    ::CloseHandle(token);
+    char* text = nullptr;
+    if (!got || !::ConvertSidToStringSidA(reinterpret_cast<TOKEN_USER*>(user.data())->User.Sid, &text))
+        throw std::system_error(static_cast<int>(::GetLastError()), std::system_category(), "token user SID");
+    std::string sid(text);
+    ::LocalFree(text);
+    return sid;
+}
 
 bool running_under_wine() {
     const HMODULE ntdll = ::GetModuleHandleW(L"ntdll.dll");
