@@ -68,6 +68,8 @@ public:
     //    others); std::errc::permission_denied if it is not. The directory is
     //    the access control: other users can neither connect nor bind there.
     //    Creating that directory is the one side effect of this call.
+    // Threads: callable from any thread, but it reads the environment
+    // (XDG_RUNTIME_DIR, TMPDIR): not while another thread changes it.
     static LocalSocketName per_user(std::string_view application, Kind preferred = Kind::namespaced);
     static LocalSocketName per_user(std::string_view application, std::error_code& ec) noexcept;
     static LocalSocketName per_user(std::string_view application, Kind preferred, std::error_code& ec) noexcept;

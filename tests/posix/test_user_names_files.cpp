@@ -12,6 +12,8 @@
 #include <fstream>
 #include <optional>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -147,6 +149,29 @@ TEST_CASE("per-user socket files: a directory that is not private, or a parent o
         CHECK(LocalSocketName::per_user("app", Kind::filesystem).is_filesystem());
         ::chmod(tmp.path().c_str(), 0700);
     }
+}
+
+TEST_CASE("per-user socket files: threads (or processes) making the directory at once all get it") {
+    const testing::HandleLeakCheck leaks;
+    const testing::TempDir tmp;
+    const ScopedVariable xdg("XDG_RUNTIME_DIR", std::nullopt);
+    const ScopedVariable tmpdir("TMPDIR", tmp.path().string());
+    std::vector<std::string> names(8);
+    std::vector<std::error_code> errors(names.size());
+    {
+        std::vector<std::thread> threads;
+        for (std::size_t i = 0; i < names.size(); ++i)
+            threads.emplace_back([&, i] {
+                names[i] = LocalSocketName::per_user("app", Kind::filesystem, errors[i]).value();
+            });
+        for (std::thread& thread : threads)
+            thread.join();
+    }
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        CHECK(!errors[i]);
+        CHECK(names[i] == (tmp / user_directory.c_str() / "app.sock").string());
+    }
+    CHECK(mode_of(tmp / user_directory.c_str()) == 0700);
 }
 
 } // TEST_SUITE
