@@ -74,12 +74,7 @@ TEST_CASE("per-user names: a server and a client meet through the same per-user 
     const testing::HandleLeakCheck leaks;
     const std::string application = testing::unique_tag("per-user");
     LocalListener listener = LocalListener::bind(LocalSocketName::per_user(application));
-    LocalStream client = LocalStream::connect(LocalSocketName::per_user(application));
-    LocalStream server = listener.accept();
-    client.write_all("hello");
-    char text[5] = {};
-    server.read_exact(MutableBuffer(text, 5));
-    CHECK(std::string(text, 5) == "hello");
+    testing::check_client_reaches(listener, LocalSocketName::per_user(application));
 }
 
 } // TEST_SUITE

@@ -72,12 +72,7 @@ TEST_CASE("per-user socket files: $XDG_RUNTIME_DIR when it is this user's and pr
 
     // A server and a client meet there.
     LocalListener listener = LocalListener::bind(name);
-    LocalStream client = LocalStream::connect(LocalSocketName::per_user("app", Kind::filesystem));
-    LocalStream server = listener.accept();
-    client.write_all("x");
-    char x = 0;
-    server.read_exact(MutableBuffer(&x, 1));
-    CHECK(x == 'x');
+    testing::check_client_reaches(listener, LocalSocketName::per_user("app", Kind::filesystem));
 }
 
 TEST_CASE("per-user socket files: otherwise <tmp>/localsock-<uid>, created 0700") {

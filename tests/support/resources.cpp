@@ -20,6 +20,15 @@ std::string unique_tag(const char* purpose) {
     return "localsock-test-" + std::to_string(current_pid()) + "-" + std::to_string(counter++) + "-" + purpose;
 }
 
+void check_client_reaches(localsock::LocalListener& listener, const localsock::LocalSocketName& name) {
+    localsock::LocalStream client = localsock::LocalStream::connect(name);
+    localsock::LocalStream server = listener.accept();
+    client.write_all("x");
+    char x = 0;
+    server.read_exact(localsock::MutableBuffer(&x, 1));
+    CHECK(x == 'x');
+}
+
 localsock::LocalSocketName unique_namespaced_name(const char* purpose) {
     return localsock::LocalSocketName::namespaced(unique_tag(purpose));
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <localsock/handle.hpp>
+#include <localsock/listener.hpp>
 #include <localsock/name.hpp>
 
 #include <cstddef>
@@ -34,6 +35,10 @@ private:
 // tests run in parallel processes.
 std::string unique_tag(const char* purpose);
 localsock::LocalSocketName unique_namespaced_name(const char* purpose);
+
+// A client connects to `name` and a byte crosses to the connection
+// `listener` accepts (CHECKed): the listener really serves that name.
+void check_client_reaches(localsock::LocalListener& listener, const localsock::LocalSocketName& name);
 
 // An anonymous pipe: {read end, write end}, both non-inheritable.
 std::pair<localsock::OwnedHandle, localsock::OwnedHandle> make_pipe();
