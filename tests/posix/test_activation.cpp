@@ -59,8 +59,9 @@ native_handle_type handle_of(const ActivatedSocket& taken) {
 bool is_open(int fd) { return ::fcntl(fd, F_GETFD) != -1; }
 bool is_cloexec(int fd) { return (::fcntl(fd, F_GETFD) & FD_CLOEXEC) != 0; }
 
-// This process's pidfd id where the kernel has pidfs, else 0.
+// This process's pidfd id where the kernel has pidfs (Linux 6.9+), else 0.
 std::uint64_t own_pidfd_id() {
+#if defined(SYS_pidfd_open)
     const OwnedHandle pidfd(static_cast<int>(::syscall(SYS_pidfd_open, ::getpid(), 0)));
     struct statfs filesystem {};
     struct stat st {};
@@ -68,6 +69,9 @@ std::uint64_t own_pidfd_id() {
         ::fstat(pidfd.get(), &st) != 0)
         return 0;
     return st.st_ino;
+#else
+    return 0;
+#endif
 }
 
 // Checks what a role took against `expected` ("name|kind|local name"), and
