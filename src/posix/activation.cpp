@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <memory>
 #include <new>
 #include <optional>
 #include <string>
@@ -204,11 +205,19 @@ ActivatedSockets take_launchd(std::string_view name, std::error_code& ec) noexce
         ec = {error, std::system_category()};
         return {};
     }
-    // Owned from here: the descriptors, and the array launchd allocated.
+    // Owned from here: the array launchd allocated, then each descriptor
+    // (closed by hand if there is no memory to own them).
+    const std::unique_ptr<int, decltype(&std::free)> array(fds, &std::free);
     std::vector<OwnedHandle> handles;
+    try {
+        handles.reserve(count);
+    } catch (const std::bad_alloc&) {
+        for (std::size_t i = 0; i < count; ++i)
+            ::close(fds[i]);
+        throw;
+    }
     for (std::size_t i = 0; i < count; ++i)
         handles.emplace_back(fds[i]);
-    std::free(fds);
     std::vector<ActivatedSocket> sockets;
     for (OwnedHandle& handle : handles) {
         Kind kind = Kind::other;
