@@ -148,14 +148,15 @@ ActivatedSockets take_listed(const Plan& plan, std::error_code& ec, std::string&
     sockets.reserve(kinds.size());
     for (std::size_t i = 0; i < kinds.size(); ++i) {
         const int fd = first_descriptor + static_cast<int>(i);
+        std::string name(plan.name(i)); // allocated before the descriptor is taken
         ActivatedSocket::socket_type socket = adopt(kinds[i], fd, ec);
         if (ec) {
-            problem = "descriptor " + std::to_string(fd) + " ('" + std::string(plan.name(i)) + "') could not be taken";
             for (ActivatedSocket& taken : sockets)
                 give_back(taken);
+            problem = "descriptor " + std::to_string(fd) + " ('" + name + "') could not be taken";
             return {};
         }
-        sockets.push_back({std::string(plan.name(i)), std::move(socket)});
+        sockets.push_back({std::move(name), std::move(socket)}); // reserved: does not throw
     }
     return ActivatedSockets(std::move(sockets));
 }
