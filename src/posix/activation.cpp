@@ -59,10 +59,11 @@ std::optional<std::uint64_t> own_pidfd_id() noexcept {
 std::optional<std::uint64_t> own_pidfd_id() noexcept { return std::nullopt; }
 #endif
 
+// A SOL_SOCKET option's value, -1 if it cannot be read.
 int socket_option(int fd, int option) noexcept {
-    int value = 0;
-    socklen_t length = sizeof value;
-    return ::getsockopt(fd, SOL_SOCKET, option, &value, &length) == 0 ? value : -1;
+    int value = -1;
+    std::error_code ignored;
+    return posix::get_socket_option(fd, SOL_SOCKET, option, value, ignored) ? value : -1;
 }
 
 // Classifies fd; errc::activation_unusable (with `problem`) for a

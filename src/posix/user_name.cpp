@@ -34,7 +34,8 @@ std::optional<std::string> runtime_directory() {
     const char* path = std::getenv("XDG_RUNTIME_DIR");
     if (path == nullptr || path[0] != '/')
         return std::nullopt;
-    const OwnedHandle directory(::open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    const OwnedHandle directory(
+        posix::retry_on_eintr([&] { return ::open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC); }));
     struct stat st {};
     if (!directory || ::fstat(directory.get(), &st) != 0 || !is_private(st))
         return std::nullopt;
@@ -51,7 +52,8 @@ std::string private_temporary_directory(std::error_code& ec, std::string& proble
     std::string parent_path = tmpdir != nullptr && tmpdir[0] == '/' ? tmpdir : "/tmp";
     while (parent_path.size() > 1 && parent_path.back() == '/')
         parent_path.pop_back();
-    const OwnedHandle parent(::open(parent_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    const OwnedHandle parent(
+        posix::retry_on_eintr([&] { return ::open(parent_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); }));
     struct stat st {};
     if (!parent || ::fstat(parent.get(), &st) != 0) {
         ec = posix::last_error();
@@ -70,12 +72,14 @@ std::string private_temporary_directory(std::error_code& ec, std::string& proble
     }
     const std::string entry = "localsock-" + std::to_string(::geteuid());
     const std::string path = (parent_path == "/" ? "" : parent_path) + "/" + entry;
-    if (::mkdirat(parent.get(), entry.c_str(), 0700) != 0 && errno != EEXIST) {
+    if (posix::retry_on_eintr([&] { return ::mkdirat(parent.get(), entry.c_str(), 0700); }) != 0 &&
+        errno != EEXIST) {
         ec = posix::last_error();
         problem = path;
         return {};
     }
-    const OwnedHandle directory(::openat(parent.get(), entry.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    const OwnedHandle directory(posix::retry_on_eintr(
+        [&] { return ::openat(parent.get(), entry.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC); }));
     if (!directory || ::fstat(directory.get(), &st) != 0 || !is_private(st)) {
         ec = std::make_error_code(std::errc::permission_denied);
         problem = directory ? path + " (owner uid " + std::to_string(st.st_uid) + ", mode " + octal_mode(st.st_mode) +
