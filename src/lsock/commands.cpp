@@ -1,0 +1,121 @@
+// lsock connect, listen and pair: a terminal session on one connection.
+#include "commands.hpp"
+
+#include "connection.hpp"
+#include "handles.hpp"
+#include "json.hpp"
+#include "session.hpp"
+#include "system.hpp"
+
+#include <fmt/format.h>
+
+namespace lsock {
+
+using localsock::BorrowedHandle;
+using localsock::LocalSocketName;
+using localsock::OwnedHandle;
+
+namespace {
+
+std::vector<BorrowedHandle> borrow_all(const std::vector<OwnedHandle>& handles) {
+    return {handles.begin(), handles.end()};
+}
+
+void announce(bool json, std::string_view event, std::string_view text, JsonObject object) {
+    if (json) {
+        const std::string line = object.str() + "\n";
+        std::fwrite(line.data(), 1, line.size(), stderr);
+    } else {
+        report(text);
+    }
+    (void)event;
+}
+
+// "connection from pid 42, uid 1000" as the kernel saw the peer.
+void announce_peer(bool json, const Connection& connection) {
+    std::error_code ec;
+    const localsock::PeerCredentials peer = connection.peer_credentials(ec);
+    std::string text = "connection";
+    JsonObject object;
+    object.add("event", "connected");
+    if (!ec && peer.pid) {
+        text += fmt::format(" from pid {}", *peer.pid);
+        object.add("pid", *peer.pid);
+    }
+    if (!ec && peer.uid) {
+        text += fmt::format(", uid {}", *peer.uid);
+        object.add("uid", static_cast<std::int64_t>(*peer.uid));
+    }
+    if (!ec && !peer.user_sid.empty()) {
+        text += fmt::format(", user {}", peer.user_sid);
+        object.add("user_sid", peer.user_sid);
+    }
+    announce(json, "connected", text, object);
+}
+
+} // namespace
+
+int run_connect(const Arguments& arguments) {
+    const LocalSocketName name = parse_name(arguments.name);
+    ReceivedHandles received(arguments);
+    const std::vector<OwnedHandle> outgoing = open_outgoing_handles(arguments.send);
+    Connection connection = Connection::connect(arguments.type, name);
+    return run_session(connection, borrow_all(outgoing), received) ? 0 : 1;
+}
+
+int run_listen(const Arguments& arguments) {
+    const LocalSocketName name = parse_name(arguments.name);
+    ReceivedHandles received(arguments);
+    const std::vector<OwnedHandle> outgoing = open_outgoing_handles(arguments.send);
+    const std::vector<BorrowedHandle> borrowed = borrow_all(outgoing);
+    Listener listener = Listener::bind(arguments.type, name, arguments.mode);
+    if (name.is_filesystem())
+        remove_on_termination(name.value());
+    announce(arguments.json, "listening", fmt::format("listening on {}", name.to_string()),
+             JsonObject().add("event", "listening").add("name", name.to_string()));
+    for (;;) {
+        Connection connection = listener.accept();
+        if (!arguments.keep)
+            listener.close(); // one client: the name is free again at once
+        if (arguments.type != SocketType::datagram)
+            announce_peer(arguments.json, connection);
+        const bool ok = run_session(connection, borrowed, received);
+        if (!arguments.keep)
+            return ok ? 0 : 1;
+    }
+}
+
+int run_pair(const Arguments& arguments) {
+    ReceivedHandles received(arguments);
+    const std::vector<OwnedHandle> outgoing = open_outgoing_handles(arguments.send);
+    Connection ours;
+    OwnedHandle theirs;
+    std::error_code ec;
+    if (arguments.type == SocketType::seqpacket) {
+        auto [a, b] = localsock::LocalSeqpacket::pair(ec);
+        ours = Connection(std::move(a));
+        theirs = b.release();
+    } else {
+        auto [a, b] = localsock::LocalStream::pair(ec);
+        ours = Connection(std::move(a));
+        theirs = b.release();
+    }
+    if (ec)
+        fail(ec, "create a socket pair");
+    const BorrowedHandle child_end[] = {theirs};
+    ChildProcess child = spawn_with_handles(arguments.child_argv, child_end, ec);
+    if (ec)
+        fail(ec, "run", arguments.child_argv[0]);
+    theirs.reset(); // the child's end is the child's: its exit ends the session
+    const bool ok = run_session(ours, borrow_all(outgoing), received);
+    const int status = wait_for(child, ec);
+    if (ec)
+        fail(ec, "wait for", arguments.child_argv[0]);
+    if (status != 0) {
+        report(fmt::format("'{}' exited with status {}", arguments.child_argv[0], status));
+        return 1;
+    }
+    return ok ? 0 : 1;
+}
+
+} // namespace lsock

@@ -1,0 +1,107 @@
+#include "handles.hpp"
+
+#include "connection.hpp"
+
+#include <localsock/error.hpp>
+
+#include <fmt/format.h>
+
+#include <cstdio>
+
+namespace lsock {
+
+using localsock::BorrowedHandle;
+using localsock::OwnedHandle;
+
+void report(std::string_view text) {
+    // One fwrite per line: lines of two threads do not interleave.
+    const std::string line = fmt::format("lsock: {}\n", text);
+    std::fwrite(line.data(), 1, line.size(), stderr);
+}
+
+std::vector<OwnedHandle> open_outgoing_handles(const std::vector<OutgoingHandle>& wanted) {
+    std::vector<OwnedHandle> handles;
+    for (const OutgoingHandle& handle : wanted) {
+        std::error_code ec;
+        switch (handle.source) {
+        case OutgoingHandle::Source::own_handle:
+            handles.push_back(duplicate_own_handle(handle.number, ec));
+            if (ec)
+                fail(ec, fmt::format("--send-fd {}", handle.number));
+            break;
+        case OutgoingHandle::Source::file:
+            handles.push_back(open_file_for_sending(handle.value, ec));
+            if (ec)
+                fail(ec, "--send-file: open", handle.value);
+            break;
+        case OutgoingHandle::Source::memory:
+            handles.push_back(sealed_memory_with(handle.value, ec));
+            if (ec)
+                fail(ec, "--send-memfd: create sealed memory");
+            break;
+        }
+    }
+    if (handles.size() > localsock::max_handles_per_message)
+        throw UsageError(fmt::format("{} handles to send: one message carries at most {}", handles.size(),
+                                     localsock::max_handles_per_message));
+    return handles;
+}
+
+ReceivedHandles::ReceivedHandles(const Arguments& arguments)
+    : json_(arguments.json), exec_command_(arguments.exec_command) {
+    if (!arguments.save_directory.empty()) {
+        std::error_code ec;
+        save_directory_ = SaveDirectory::open(arguments.save_directory, ec);
+        if (ec)
+            fail(ec, "--save-fds: open directory", arguments.save_directory);
+        saving_ = true;
+    }
+}
+
+void ReceivedHandles::describe(const std::vector<OwnedHandle>& handles, std::string_view prefix) {
+    for (std::size_t i = 0; i < handles.size(); ++i) {
+        const HandleDescription description = describe_handle(handles[i]);
+        if (json_) {
+            const std::string line = to_json(description, i, handles.size()) + "\n";
+            std::fwrite(line.data(), 1, line.size(), stderr);
+        } else {
+            report(fmt::format("{}{}", prefix, to_text(description, i, handles.size())));
+        }
+    }
+}
+
+void ReceivedHandles::take(std::vector<OwnedHandle>& handles) {
+    describe(handles);
+    if (saving_) {
+        for (const OwnedHandle& handle : handles) {
+            const std::string name = fmt::format("handle-{}", ++saved_);
+            std::error_code ec;
+            const std::uint64_t bytes = save_directory_.save(handle, name, ec);
+            if (ec) {
+                report(fmt::format("--save-fds: {} not saved: {}", name, localsock::error_message(ec)));
+                if (ec != std::errc::not_supported)
+                    failed_ = true;
+            } else {
+                report(fmt::format("saved {} bytes to {}/{}", bytes, save_directory_.path(), name));
+            }
+        }
+    }
+    if (!exec_command_.empty()) {
+        std::vector<BorrowedHandle> borrowed(handles.begin(), handles.end());
+        std::error_code ec;
+        ChildProcess child = spawn_with_handles(shell_command(exec_command_), borrowed, ec);
+        int status = 0;
+        if (!ec)
+            status = wait_for(child, ec);
+        if (ec) {
+            report(fmt::format("--exec '{}': {}", exec_command_, localsock::error_message(ec)));
+            failed_ = true;
+        } else if (status != 0) {
+            report(fmt::format("--exec '{}' exited with status {}", exec_command_, status));
+            failed_ = true;
+        }
+    }
+    handles.clear();
+}
+
+} // namespace lsock

@@ -1,0 +1,43 @@
+// lsock: the handles a session sends, and what it does with those it receives.
+#pragma once
+
+#include "arguments.hpp"
+#include "system.hpp"
+
+#include <localsock/handle.hpp>
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace lsock {
+
+// --send-fd, --send-file, --send-memfd, opened once before any connection.
+// Throws Failure.
+std::vector<localsock::OwnedHandle> open_outgoing_handles(const std::vector<OutgoingHandle>& wanted);
+
+// Prints one line (or JSON object) on stderr about each received handle,
+// saves it (--save-fds), runs --exec with it; then closes it.
+class ReceivedHandles {
+public:
+    explicit ReceivedHandles(const Arguments& arguments);
+    // Every handle of one message. `handles` is left empty.
+    void take(std::vector<localsock::OwnedHandle>& handles);
+    // Describes without keeping (the relay forwards them afterwards).
+    void describe(const std::vector<localsock::OwnedHandle>& handles, std::string_view prefix = {});
+    // Whether saving or a command failed (exit status 1 at the end).
+    bool failed() const noexcept { return failed_; }
+
+private:
+    bool json_;
+    std::string exec_command_;
+    SaveDirectory save_directory_;
+    bool saving_ = false;
+    std::size_t saved_ = 0;
+    bool failed_ = false;
+};
+
+// "lsock: " + text on stderr, one write.
+void report(std::string_view text);
+
+} // namespace lsock
