@@ -21,14 +21,12 @@ std::vector<BorrowedHandle> borrow_all(const std::vector<OwnedHandle>& handles) 
     return {handles.begin(), handles.end()};
 }
 
-void announce(bool json, std::string_view event, std::string_view text, JsonObject object) {
-    if (json) {
-        const std::string line = object.str() + "\n";
-        std::fwrite(line.data(), 1, line.size(), stderr);
-    } else {
+// A line about the session on stderr: `text`, or with --json the object.
+void announce(bool json, std::string_view text, const JsonObject& object) {
+    if (json)
+        write_stderr_line(object.str());
+    else
         report(text);
-    }
-    (void)event;
 }
 
 // "connection from pid 42, uid 1000" as the kernel saw the peer.
@@ -50,7 +48,7 @@ void announce_peer(bool json, const Connection& connection) {
         text += fmt::format(", user {}", peer.user_sid);
         object.add("user_sid", peer.user_sid);
     }
-    announce(json, "connected", text, object);
+    announce(json, text, object);
 }
 
 } // namespace
@@ -71,7 +69,7 @@ int run_listen(const Arguments& arguments) {
     Listener listener = Listener::bind(arguments.type, name, arguments.mode);
     if (name.is_filesystem())
         remove_on_termination(name.value());
-    announce(arguments.json, "listening", fmt::format("listening on {}", name.to_string()),
+    announce(arguments.json, fmt::format("listening on {}", name.to_string()),
              JsonObject().add("event", "listening").add("name", name.to_string()));
     for (;;) {
         Connection connection = listener.accept();

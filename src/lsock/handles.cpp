@@ -13,11 +13,16 @@ namespace lsock {
 using localsock::BorrowedHandle;
 using localsock::OwnedHandle;
 
-void report(std::string_view text) {
-    // One fwrite per line: lines of two threads do not interleave.
-    const std::string line = fmt::format("lsock: {}\n", text);
+void write_stderr_line(std::string line) {
+    // One fwrite per line (lines of two threads do not interleave), flushed
+    // at once: a script reads "listening on" before it connects, and
+    // stderr is buffered where the C runtime says so (MinGW's, to a file).
+    line += '\n';
     std::fwrite(line.data(), 1, line.size(), stderr);
+    std::fflush(stderr);
 }
+
+void report(std::string_view text) { write_stderr_line(fmt::format("lsock: {}", text)); }
 
 std::vector<OwnedHandle> open_outgoing_handles(const std::vector<OutgoingHandle>& wanted) {
     std::vector<OwnedHandle> handles;
@@ -62,8 +67,7 @@ void ReceivedHandles::describe(const std::vector<OwnedHandle>& handles, std::str
     for (std::size_t i = 0; i < handles.size(); ++i) {
         const HandleDescription description = describe_handle(handles[i]);
         if (json_) {
-            const std::string line = to_json(description, i, handles.size()) + "\n";
-            std::fwrite(line.data(), 1, line.size(), stderr);
+            write_stderr_line(to_json(description, i, handles.size()));
         } else {
             report(fmt::format("{}{}", prefix, to_text(description, i, handles.size())));
         }

@@ -37,7 +37,9 @@ private:
     bool failed_ = false;
 };
 
-// "lsock: " + text on stderr, one write.
+// "lsock: " + text on stderr, one line, flushed.
 void report(std::string_view text);
+// A line (a JSON object) on stderr as it is, flushed.
+void write_stderr_line(std::string line);
 
 } // namespace lsock
