@@ -3,6 +3,7 @@
 
 #include "connection.hpp"
 #include "handles.hpp"
+#include "input_feed.hpp"
 #include "json.hpp"
 #include "session.hpp"
 #include "system.hpp"
@@ -55,6 +56,7 @@ void announce_peer(bool json, const Connection& connection) {
 
 int run_connect(const Arguments& arguments) {
     const LocalSocketName name = parse_name(arguments.name);
+    InputFeed::standard_input(); // reading ahead while connecting
     ReceivedHandles received(arguments);
     const std::vector<OwnedHandle> outgoing = open_outgoing_handles(arguments.send);
     Connection connection = Connection::connect(arguments.type, name);
@@ -63,6 +65,7 @@ int run_connect(const Arguments& arguments) {
 
 int run_listen(const Arguments& arguments) {
     const LocalSocketName name = parse_name(arguments.name);
+    InputFeed::standard_input(); // ready for the first client
     ReceivedHandles received(arguments);
     const std::vector<OwnedHandle> outgoing = open_outgoing_handles(arguments.send);
     const std::vector<BorrowedHandle> borrowed = borrow_all(outgoing);
@@ -84,6 +87,7 @@ int run_listen(const Arguments& arguments) {
 }
 
 int run_pair(const Arguments& arguments) {
+    InputFeed::standard_input();
     ReceivedHandles received(arguments);
     const std::vector<OwnedHandle> outgoing = open_outgoing_handles(arguments.send);
     Connection ours;

@@ -86,7 +86,7 @@ void ReceivedHandles::take(std::vector<OwnedHandle>& handles) {
                 if (ec != std::errc::not_supported)
                     failed_ = true;
             } else {
-                report(fmt::format("saved {} bytes to {}/{}", bytes, save_directory_.path(), name));
+                report(fmt::format("saved {} bytes to {}", bytes, save_directory_.file_path(name)));
             }
         }
     }

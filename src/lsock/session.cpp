@@ -9,6 +9,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 namespace lsock {
@@ -19,6 +21,7 @@ using localsock::OwnedHandle;
 namespace {
 
 using Clock = std::chrono::steady_clock;
+constexpr auto linger = std::chrono::milliseconds(500);
 
 void report_error(std::error_code ec, std::string_view operation, const Connection& connection) {
     const std::string name = connection.name();
@@ -84,9 +87,13 @@ bool run_session(Connection& connection, std::span<const BorrowedHandle> outgoin
 
     std::atomic<bool> input_done{false};
     std::atomic<bool> input_ok{true};
+    std::mutex done_mutex;
+    std::condition_variable done_changed;
     std::jthread writer([&](std::stop_token stop) {
         input_ok = forward_input(stop, connection, outgoing);
+        const std::lock_guard lock(done_mutex);
         input_done = true;
+        done_changed.notify_all();
     });
 
     // Messages up to 1 MiB (a seqpacket message or datagram longer than
@@ -119,6 +126,13 @@ bool run_session(Connection& connection, std::span<const BorrowedHandle> outgoin
             ok = false;
             break;
         }
+    }
+    // The peer is done sending. As socat does, give stdin a moment to
+    // finish (input already read, or arriving now, still goes out: a peer
+    // that only shut down its writing side may be reading), then stop.
+    {
+        std::unique_lock lock(done_mutex);
+        done_changed.wait_for(lock, linger, [&] { return input_done.load(); });
     }
     writer.request_stop();
     writer.join();

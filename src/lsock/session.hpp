@@ -11,7 +11,8 @@
 
 namespace lsock {
 
-// Runs until the peer closes (stream, seqpacket) — for `connect --datagram`,
+// Runs until the peer closes (stream, seqpacket; stdin then has half a
+// second more to finish, as with socat) — for `connect --datagram`,
 // until stdin ended and no datagram came for half a second; a datagram
 // listener, until an error. Stdin's end shuts the socket's writing side.
 // The outgoing handles go with the first bytes sent (or a single zero byte

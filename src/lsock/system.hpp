@@ -54,6 +54,8 @@ public:
     static SaveDirectory open(const std::string& path, std::error_code& ec) noexcept;
     SaveDirectory() = default;
     const std::string& path() const noexcept { return path_; }
+    // How a file `name` in the directory is written on this platform.
+    std::string file_path(const std::string& name) const;
     // Writes what `handle` holds (a file's or memfd's contents from offset 0,
     // a pipe's bytes up to its end) to a new file `name` in the directory.
     // Returns the bytes saved; not_supported for a handle with no contents to

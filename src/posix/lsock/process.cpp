@@ -143,6 +143,8 @@ SaveDirectory SaveDirectory::open(const std::string& path, std::error_code& ec) 
     return result;
 }
 
+std::string SaveDirectory::file_path(const std::string& name) const { return path_ + "/" + name; }
+
 std::uint64_t SaveDirectory::save(BorrowedHandle handle, const std::string& name, std::error_code& ec) noexcept {
     ec.clear();
     const int source = handle.get();

@@ -3,10 +3,10 @@
 // what the file APIs tell.
 #include "../../lsock/system.hpp"
 
+#include "object_type.hpp"
 #include "text.hpp"
 
 #include <windows.h>
-#include <winternl.h>
 
 #include <cctype>
 #include <cstdio>
@@ -15,16 +15,6 @@
 namespace lsock {
 
 namespace {
-
-// "File", "Section", "Process", … ("" if the kernel does not say).
-std::string object_type(HANDLE handle) {
-    alignas(8) unsigned char buffer[1024];
-    ULONG length = 0;
-    if (::NtQueryObject(handle, ObjectTypeInformation, buffer, sizeof buffer, &length) != 0)
-        return {};
-    const auto* info = reinterpret_cast<const PUBLIC_OBJECT_TYPE_INFORMATION*>(buffer);
-    return narrow(std::wstring_view(info->TypeName.Buffer, info->TypeName.Length / sizeof(wchar_t)));
-}
 
 std::string lower(std::string text) {
     for (char& c : text)

@@ -2,6 +2,7 @@
 // LSOCK_HANDLES, LISTEN_FDS their count), and saving what a handle holds.
 #include "../../lsock/system.hpp"
 
+#include "object_type.hpp"
 #include "text.hpp"
 
 #include <windows.h>
@@ -196,16 +197,20 @@ SaveDirectory SaveDirectory::open(const std::string& path, std::error_code& ec) 
     return result;
 }
 
+std::string SaveDirectory::file_path(const std::string& name) const { return path_ + "\\" + name; }
+
 std::uint64_t SaveDirectory::save(BorrowedHandle handle, const std::string& name, std::error_code& ec) noexcept {
     ec.clear();
     const HANDLE source = handle.get();
-    const DWORD type = ::GetFileType(source);
+    // Files and pipes only (GetFileType alone says "disk" for some other
+    // objects under Wine).
+    const DWORD type = object_type(source) == "File" ? ::GetFileType(source) : FILE_TYPE_UNKNOWN;
     if (type != FILE_TYPE_DISK && type != FILE_TYPE_PIPE) {
         ec = std::make_error_code(std::errc::not_supported);
         return 0;
     }
     std::wstring wide;
-    if (!widen(path_ + "\\" + name, wide)) {
+    if (!widen(file_path(name), wide)) {
         ec = std::make_error_code(std::errc::invalid_argument);
         return 0;
     }
