@@ -109,6 +109,7 @@ int run_pair(const Arguments& arguments) {
     if (ec)
         fail(ec, "run", arguments.child_argv[0]);
     theirs.reset(); // the child's end is the child's: its exit ends the session
+    ours.set_label(fmt::format("pair with {}", arguments.child_argv[0]));
     const bool ok = run_session(ours, borrow_all(outgoing), received);
     const int status = wait_for(child, ec);
     if (ec)

@@ -127,7 +127,7 @@ void Connection::shutdown_write(std::error_code& ec) noexcept {
 }
 
 std::string Connection::name() const {
-    return std::visit(
+    std::string name = std::visit(
         [](const auto& socket) -> std::string {
             using Socket = std::decay_t<decltype(socket)>;
             if constexpr (std::is_same_v<Socket, std::monostate>)
@@ -138,6 +138,7 @@ std::string Connection::name() const {
                 return socket.name().to_string();
         },
         socket_);
+    return name.empty() ? label_ : name;
 }
 
 bool Connection::has_reply_address() const noexcept {

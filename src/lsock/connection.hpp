@@ -61,8 +61,10 @@ public:
 
     SocketType type() const noexcept { return static_cast<SocketType>(socket_.index() - 1); }
     bool is_open() const noexcept { return socket_.index() != 0; }
-    // For messages: the peer's name, or "" (pairs, adopted sockets).
+    // For messages: the peer's name, else the label, else "".
     std::string name() const;
+    // What to call a socket without a name in messages ("pair with 'cmd'").
+    void set_label(std::string label) { label_ = std::move(label); }
     // Datagrams: where answers go (the connected peer, or the last sender with a name).
     bool has_reply_address() const noexcept;
     localsock::PeerCredentials peer_credentials(std::error_code& ec) const noexcept;
@@ -80,6 +82,7 @@ private:
         localsock::LocalSocketName name;
     };
     std::unique_ptr<ReplyAddress> reply_ = std::make_unique<ReplyAddress>();
+    std::string label_;
 };
 
 // A listening socket of any type; accept() hands out Connections. A

@@ -24,13 +24,14 @@ std::string to_text(const HandleDescription& handle, std::size_t index, std::siz
     // Everything another process chose (paths, names) is quoted with
     // escapes: a newline in a memfd's name must not forge a second line.
     std::vector<std::string> facts;
-    std::string what = handle.kind;
+    std::string what;
     if (!handle.socket_family.empty() && handle.socket_family != "local")
-        what = handle.socket_family + " " + what;
+        what = fmt::format("{} ", handle.socket_family);
+    what += handle.kind;
     if (!handle.socket_type.empty())
-        what += " " + handle.socket_type;
+        what += fmt::format(" {}", handle.socket_type);
     if (!handle.path.empty())
-        what += " " + json_string(handle.path);
+        what += fmt::format(" {}", json_string(handle.path));
     if (handle.size)
         facts.push_back(fmt::format("{} bytes", *handle.size));
     if (!handle.access.empty())
