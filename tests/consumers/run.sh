@@ -1,7 +1,9 @@
 #!/bin/sh
 # Builds tests/consumers/consumer.cpp as an outside project would and runs it.
 #   run.sh subproject SOURCE_ROOT            localsock as a Meson subproject
-#   run.sh pkg-config SOURCE_ROOT BUILD_ROOT  against a DESTDIR install, via pkg-config
+#   run.sh pkg-config SOURCE_ROOT BUILD_ROOT [lsock]
+#                                             against a DESTDIR install, via pkg-config;
+#                                             with `lsock`, the installed tool too
 #   run.sh cmake SOURCE_ROOT BUILD_ROOT [static]
 #                                             against a DESTDIR install moved elsewhere,
 #                                             via find_package(localsock CONFIG); with
@@ -46,6 +48,15 @@ pkg-config)
     c++ -std=c++20 "$source_root/tests/consumers/consumer.cpp" $flags -Wl,-rpath,"$libdir" -o "$work/consumer"
     ldd "$work/consumer" | grep -q "$libdir/liblocalsock\.so"
     "$work/consumer"
+    # lsock (when built) is installed beside the library and runs from the
+    # installed tree.
+    if [ "${4:-}" = lsock ]; then
+        lsock=$(find "$dest" -path '*/bin/lsock' -type f | head -n 1)
+        [ -n "$lsock" ] || { echo "lsock was not installed"; exit 1; }
+        LD_LIBRARY_PATH="$libdir" "$lsock" --version
+        LD_LIBRARY_PATH="$libdir" ldd "$lsock" | grep -q "$libdir/liblocalsock\.so" \
+            || { echo "the installed lsock does not use the installed library"; exit 1; }
+    fi
     ;;
 cmake)
     build_root=$(cd "$3" && pwd)
