@@ -30,6 +30,8 @@ public:
 };
 [[noreturn]] void fail(std::error_code ec, std::string_view operation, std::string_view name = {});
 
+// Threads: as the library's sockets: one thread receiving and one sending
+// (with shutdown_write) at a time; everything else needs it to itself.
 class Connection {
 public:
     Connection() = default;
@@ -87,6 +89,7 @@ private:
 
 // A listening socket of any type; accept() hands out Connections. A
 // datagram "listener" is the bound socket itself, handed out once.
+// Threads: one at a time.
 class Listener {
 public:
     static Listener bind(SocketType type, const localsock::LocalSocketName& name,

@@ -18,6 +18,8 @@ std::vector<localsock::OwnedHandle> open_outgoing_handles(const std::vector<Outg
 
 // Prints one line (or JSON object) on stderr about each received handle,
 // saves it (--save-fds), runs --exec with it; then closes it.
+// Threads: take() from one thread at a time; describe() from any number
+// (the relay's two directions), alongside take().
 class ReceivedHandles {
 public:
     explicit ReceivedHandles(const Arguments& arguments);

@@ -18,6 +18,7 @@
 
 namespace lsock {
 
+// Threads: its own reads stdin; one consumer (wait, consume) at a time.
 class InputFeed {
 public:
     // Stdin's feed, started on first use. Its thread may stay blocked in a
