@@ -67,20 +67,25 @@ int run_listen(const Arguments& arguments) {
     const LocalSocketName name = parse_name(arguments.name);
     InputFeed::standard_input(); // ready for the first client
     ReceivedHandles received(arguments);
-    const std::vector<OwnedHandle> outgoing = open_outgoing_handles(arguments.send);
-    const std::vector<BorrowedHandle> borrowed = borrow_all(outgoing);
+    // Opened before listening (a wrong path fails at once), and again for
+    // each later client of --keep: a file or memfd opened anew has an offset
+    // of its own, so every client's `cat <&3` reads it all (a shared one
+    // stays wherever the previous client left it).
+    std::vector<OwnedHandle> outgoing = open_outgoing_handles(arguments.send);
     Listener listener = Listener::bind(arguments.type, name, arguments.mode);
     if (name.is_filesystem())
         remove_on_termination(name.value());
     announce(arguments.json, fmt::format("listening on {}", name.to_string()),
              JsonObject().add("event", "listening").add("name", name.to_string()));
-    for (;;) {
+    for (bool first = true;; first = false) {
         Connection connection = listener.accept();
         if (!arguments.keep)
             listener.close(); // one client: the name is free again at once
         if (arguments.type != SocketType::datagram)
             announce_peer(arguments.json, connection);
-        const bool ok = run_session(connection, borrowed, received);
+        if (!first && !arguments.send.empty())
+            outgoing = open_outgoing_handles(arguments.send);
+        const bool ok = run_session(connection, borrow_all(outgoing), received);
         if (!arguments.keep)
             return ok ? 0 : 1;
     }

@@ -55,9 +55,11 @@ std::string to_text(const HandleDescription& handle, std::size_t index, std::siz
     return line;
 }
 
-std::string to_json(const HandleDescription& handle, std::size_t index, std::size_t count) {
+std::string to_json(const HandleDescription& handle, std::size_t index, std::size_t count,
+                    std::string_view direction) {
     JsonObject object;
     object.add("event", "handle")
+        .add_if("direction", direction)
         .add("index", static_cast<std::int64_t>(index))
         .add("count", static_cast<std::int64_t>(count))
         .add("kind", handle.kind)

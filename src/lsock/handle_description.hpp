@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace lsock {
@@ -28,7 +29,9 @@ struct HandleDescription {
 
 // `received handle 1/2 (fd 5): memfd "lsock", 5 bytes, seals: seal,shrink,grow,write`
 std::string to_text(const HandleDescription& handle, std::size_t index, std::size_t count);
-// One JSON object on one line, with "event":"handle".
-std::string to_json(const HandleDescription& handle, std::size_t index, std::size_t count);
+// One JSON object on one line, with "event":"handle" (and "direction", the
+// relay's "A -> B", if given).
+std::string to_json(const HandleDescription& handle, std::size_t index, std::size_t count,
+                    std::string_view direction = {});
 
 } // namespace lsock

@@ -63,13 +63,14 @@ ReceivedHandles::ReceivedHandles(const Arguments& arguments)
     }
 }
 
-void ReceivedHandles::describe(const std::vector<OwnedHandle>& handles, std::string_view prefix) {
+void ReceivedHandles::describe(const std::vector<OwnedHandle>& handles, std::string_view direction) {
     for (std::size_t i = 0; i < handles.size(); ++i) {
         const HandleDescription description = describe_handle(handles[i]);
         if (json_) {
-            write_stderr_line(to_json(description, i, handles.size()));
+            write_stderr_line(to_json(description, i, handles.size(), direction));
         } else {
-            report(fmt::format("{}{}", prefix, to_text(description, i, handles.size())));
+            report(fmt::format("{}{}{}", direction, direction.empty() ? "" : ": ",
+                               to_text(description, i, handles.size())));
         }
     }
 }

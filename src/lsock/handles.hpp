@@ -25,8 +25,9 @@ public:
     explicit ReceivedHandles(const Arguments& arguments);
     // Every handle of one message. `handles` is left empty.
     void take(std::vector<localsock::OwnedHandle>& handles);
-    // Describes without keeping (the relay forwards them afterwards).
-    void describe(const std::vector<localsock::OwnedHandle>& handles, std::string_view prefix = {});
+    // Describes without keeping (the relay forwards them afterwards);
+    // `direction` ("A -> B") leads the line, or is the JSON's "direction".
+    void describe(const std::vector<localsock::OwnedHandle>& handles, std::string_view direction = {});
     // Whether saving or a command failed (exit status 1 at the end).
     bool failed() const noexcept { return failed_; }
 

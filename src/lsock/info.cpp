@@ -26,9 +26,18 @@ struct Probe {
     bool have_credentials = false;
 };
 
-// Connects as a client would, trying each socket type in turn (a socket of
-// another type answers "wrong protocol type"), and closes at once: the
-// server sees a client that leaves without a word.
+// Whether a socket of another type may hold the name the last probe failed
+// on: a socket file of another type answers "wrong protocol type", but Linux
+// keeps abstract names per socket type, so there a name bound by a socket of
+// another type refuses the connection as if nobody held it.
+bool another_type_may_answer(std::error_code ec, const LocalSocketName& name) {
+    return ec == std::errc::wrong_protocol_type || (name.is_namespaced() && ec == std::errc::connection_refused);
+}
+
+// Connects as a client would, trying each socket type in turn, and closes at
+// once: the server sees a client that leaves without a word. If none
+// answers, the stream probe's error tells why (unless it was only "wrong
+// protocol type": then the last probe's does).
 Probe probe(const LocalSocketName& name) {
     Probe result;
     localsock::ConnectOptions options;
@@ -44,10 +53,13 @@ Probe probe(const LocalSocketName& name) {
         result.have_credentials = !ec;
         return result;
     }
-    if (ec != std::errc::wrong_protocol_type) {
-        result.error = ec;
+    const std::error_code stream_error = ec;
+    const auto nobody = [&](std::error_code last) {
+        result.error = stream_error == std::errc::wrong_protocol_type ? last : stream_error;
         return result;
-    }
+    };
+    if (!another_type_may_answer(ec, name))
+        return nobody(ec);
     localsock::LocalSeqpacket seqpacket = localsock::LocalSeqpacket::connect(name, options, ec);
     if (!ec) {
         result.listening = true;
@@ -56,20 +68,17 @@ Probe probe(const LocalSocketName& name) {
         result.have_credentials = !ec;
         return result;
     }
-    if (ec != std::errc::wrong_protocol_type) {
-        result.error = ec;
-        return result;
-    }
+    if (!another_type_may_answer(ec, name))
+        return nobody(ec);
     localsock::LocalDatagram datagram = localsock::LocalDatagram::unbound(ec);
     if (!ec)
         datagram.connect(name, ec);
     if (!ec) {
         result.listening = true;
         result.type = "datagram";
-    } else {
-        result.error = ec;
+        return result;
     }
-    return result;
+    return nobody(ec);
 }
 
 std::string octal_mode(std::uint32_t mode) { return fmt::format("{:04o}", mode); }

@@ -5,6 +5,7 @@
 
 #include "connection.hpp"
 #include "handles.hpp"
+#include "json.hpp"
 #include "system.hpp"
 
 #include <localsock/error.hpp>
@@ -54,7 +55,7 @@ bool forward(Direction& direction, Connection& from, Connection& to, ReceivedHan
         if (got.end)
             break;
         if (!direction.handles.empty()) {
-            describer.describe(direction.handles, direction.label + ": ");
+            describer.describe(direction.handles, direction.label);
             direction.borrowed.assign(direction.handles.begin(), direction.handles.end());
         }
         to.send(std::span(direction.buffer).first(got.bytes), direction.borrowed, ec);
@@ -100,7 +101,10 @@ int run_relay(const Arguments& arguments) {
         end.listener = Listener::bind(arguments.type, end.name, arguments.mode);
         if (end.name.is_filesystem())
             remove_on_termination(end.name.value());
-        report(fmt::format("listening on {}", end.name.to_string()));
+        if (arguments.json)
+            write_stderr_line(JsonObject().add("event", "listening").add("name", end.name.to_string()).str());
+        else
+            report(fmt::format("listening on {}", end.name.to_string()));
     }
     Direction a_to_b("A -> B", arguments.type);
     Direction b_to_a("B -> A", arguments.type);

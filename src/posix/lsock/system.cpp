@@ -66,6 +66,20 @@ void wait_for_termination(sigset_t signals) {
 } // namespace
 
 void prepare_process() noexcept {
+    // A standard descriptor the caller closed (`lsock ... <&-`, `>&-`) stays
+    // taken: otherwise the first socket lsock opens would get its number and
+    // be read as stdin (by the input thread) or written as stdout (the peer
+    // would get its own bytes back). /dev/null read-only: stdin reads as
+    // empty, and writes fail with "Bad file descriptor" as on a closed one.
+    // Not close-on-exec: --exec and pair children get the same standard
+    // descriptors. open() takes the lowest free number, which is `fd`.
+    for (int fd = 0; fd <= 2; ++fd) {
+        if (::fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+            continue;
+        const int placeholder = ::open("/dev/null", O_RDONLY | O_NOCTTY);
+        if (placeholder >= 0 && placeholder != fd)
+            ::close(placeholder);
+    }
     // A closed stdout (lsock ... | head) is an error to report, not a
     // silent death; the library sends with MSG_NOSIGNAL already.
     std::signal(SIGPIPE, SIG_IGN);
