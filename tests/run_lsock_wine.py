@@ -13,6 +13,7 @@ Handle counts: lsock checks its own with LSOCK_CHECK_HANDLES=1, which under
 Wine counts nothing (GetProcessHandleCount is 0 there); the library's handle
 accounting under Wine is the unit tests' (they count in the system table).
 """
+import concurrent.futures
 import json
 import os
 import subprocess
@@ -78,8 +79,7 @@ def check(condition, what, detail=""):
     print(f"ok: {what}")
 
 
-def main():
-    work = tempfile.mkdtemp(prefix="lsock-wine-")
+def usage_and_errors(work):
     # Usage and errors.
     check("relay A B" in lsock("--help").stdout.decode(), "--help names the commands")
     bad = lsock("connect", expect=2)
@@ -90,6 +90,8 @@ def main():
     info = lsock("info", f"{PREFIX}-nobody", expect=1)
     check(b"listening: no" in info.stdout, "info on nothing", info.stdout)
 
+
+def handles_out_and_saved(work):
     # Bytes both ways, handles out: a section with text, a file.
     path = os.path.join(work, "sent.txt")
     with open(path, "wb") as f:
@@ -113,6 +115,8 @@ def main():
     check(not os.path.exists(os.path.join(work, "handle-1")) and "handle-1 not saved" in err,
           "a section is not saved, and lsock says so", err)
 
+
+def exec_command(work):
     # The listener answers; --exec gets the handles (LSOCK_HANDLES).
     name = f"{PREFIX}-b"
     listener = Listener(name, "--exec", "echo exec got %LISTEN_FDS% handles: %LSOCK_HANDLES%")
@@ -121,6 +125,8 @@ def main():
     check(client.returncode == 0, "connect with --send-memfd", client.stderr)
     check(b"exec got 1 handles: 0x" in out, "--exec ran with LISTEN_FDS and LSOCK_HANDLES", out)
 
+
+def seqpacket(work):
     # Seqpacket (message-mode pipes): each read of stdin is one message.
     name = f"{PREFIX}-c"
     listener = Listener("--seqpacket", name)
@@ -130,6 +136,8 @@ def main():
     out, _ = listener.finish()
     check(out == b"one message" and client.stdout == b"reply message", "seqpacket both ways", (out, client.stdout))
 
+
+def relay(work):
     # Relay: bytes and handles both ways.
     back, front = f"{PREFIX}-back", f"{PREFIX}-front"
     server = Listener(back, "--send-memfd", "from the back")
@@ -152,6 +160,8 @@ def main():
     check("A -> B: received handle 1/1" in relay_err and "B -> A: received handle 1/1" in relay_err,
           "relay describes what it forwards both ways", relay_err)
 
+
+def info(work):
     # info on a live pipe: pid and program of the server.
     name = f"{PREFIX}-d"
     listener = Listener(name, "--keep")
@@ -164,11 +174,23 @@ def main():
     listener.process.kill()
     listener.process.wait()
 
+
+def pair(work):
     # pair: the child inherits one end (LISTEN_FDS=1, its value in LSOCK_HANDLES).
     pair = lsock("pair", "--", "cmd", "/c", "echo LISTEN_FDS=%LISTEN_FDS% LSOCK_HANDLES=%LSOCK_HANDLES%")
     check(b"LISTEN_FDS=1 LSOCK_HANDLES=0x" in pair.stdout, "pair gives the child one end", pair.stdout)
     status = lsock("pair", "--", "cmd", "/c", "exit 3", expect=1)
     check(b"exited with status 3" in status.stderr, "pair reports the child's failure", status.stderr)
+
+
+def main():
+    # Independent groups, three at a time: each waits mostly for Wine
+    # starting programs. A failure (SystemExit in its thread) ends the run.
+    work = tempfile.mkdtemp(prefix="lsock-wine-")
+    groups = [usage_and_errors, handles_out_and_saved, exec_command, seqpacket, relay, info, pair]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=3) as pool:
+        for future in [pool.submit(group, work) for group in groups]:
+            future.result()
     print("lsock under Wine: all checks passed")
 
 
