@@ -210,6 +210,8 @@ usage:
   lsock relay A B [options]        forward bytes and handles both ways between two sockets;
                                    A and B are NAME (connect) or listen:NAME (take a client)
   lsock info NAME [--json]         who is listening on NAME, and the socket file's state
+                                   (it connects as a client and leaves at once; exit status
+                                   0 only if something listens)
   lsock pair [options] -- CMD...   run CMD with one end of a socket pair as descriptor 3
                                    (LISTEN_FDS=1), speak on the other end
   lsock --help | --version
@@ -229,13 +231,17 @@ sent on each connection, or to a single zero byte if stdin has none):
   --send-file PATH     the file at PATH, opened read-only
   --send-memfd TEXT    a sealed memfd holding TEXT (Windows: a read-only section)
 
+A session ends when the peer closes (stdin then has half a second to
+finish); the end of stdin shuts down the socket's writing side.
+
 handles in (connect, listen, pair; relay describes what it forwards):
   every received handle is described on stderr, one line each
   --save-fds DIR       write what each handle holds (file and memfd contents,
                        a pipe's bytes) to DIR/handle-N (new files only)
   --exec CMD           run CMD (/bin/sh -c) with the handles of each message that
                        brings some as descriptors 3... and LISTEN_FDS/LISTEN_PID set,
-                       and wait for it; POSIX only
+                       and wait for it (Windows: cmd /c, the handles inherited and
+                       their values in LSOCK_HANDLES)
 
 listening (listen, relay listen:NAME):
   --keep               serve every client in turn instead of one
