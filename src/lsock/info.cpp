@@ -45,14 +45,17 @@ Probe probe(const LocalSocketName& name) {
     options.handle_passing = false;
     options.busy_timeout = std::chrono::seconds(1);
     std::error_code ec;
-    localsock::LocalStream stream = localsock::LocalStream::connect(name, options, ec);
-    if (!ec) {
+    // A connected socket of either connection type: who the server is.
+    const auto answered = [&](const auto& socket, const char* type) {
         result.listening = true;
-        result.type = "stream";
-        result.server = stream.peer_credentials(ec);
+        result.type = type;
+        result.server = socket.peer_credentials(ec);
         result.have_credentials = !ec;
         return result;
-    }
+    };
+    localsock::LocalStream stream = localsock::LocalStream::connect(name, options, ec);
+    if (!ec)
+        return answered(stream, "stream");
     const std::error_code stream_error = ec;
     const auto nobody = [&](std::error_code last) {
         result.error = stream_error == std::errc::wrong_protocol_type ? last : stream_error;
@@ -61,13 +64,8 @@ Probe probe(const LocalSocketName& name) {
     if (!another_type_may_answer(ec, name))
         return nobody(ec);
     localsock::LocalSeqpacket seqpacket = localsock::LocalSeqpacket::connect(name, options, ec);
-    if (!ec) {
-        result.listening = true;
-        result.type = "seqpacket";
-        result.server = seqpacket.peer_credentials(ec);
-        result.have_credentials = !ec;
-        return result;
-    }
+    if (!ec)
+        return answered(seqpacket, "seqpacket");
     if (!another_type_may_answer(ec, name))
         return nobody(ec);
     localsock::LocalDatagram datagram = localsock::LocalDatagram::unbound(ec);
