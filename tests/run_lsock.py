@@ -219,6 +219,13 @@ def lsock(*args, input=b"", pass_fds=(), timeout=TIMEOUT):
     return Run(argv, done.returncode, done.stdout, done.stderr)
 
 
+def lsock_as_nobody(*args):
+    """lsock run as the user nobody (the test runs as root)."""
+    argv = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", LSOCK, *args]
+    done = subprocess.run(argv, capture_output=True, env=ENV, timeout=TIMEOUT)
+    return Run(argv, done.returncode, done.stdout, done.stderr)
+
+
 class Proc:
     """A process in the background whose stdout and stderr are collected as they
     come (threads), so that a check can wait for a line without a sleep."""
@@ -909,6 +916,7 @@ def check_info():
                             f"file:      socket, owner uid {with_name(facts.st_uid, user_name(facts.st_uid))}, "
                             f"gid {facts.st_gid}, mode {mode}\n"
                             f"listening: yes (stream)\n"
+                            f"access:    this user may connect\n"
                             f"server:    pid {PID} ({comm})\n"
                             f"user:      uid {with_name(uid, user)}, gid {os.getegid()}\n"), b"", "lsock info")
         ok("info: a Python stream listener's socket file, text: listening, server pid and program, mode")
@@ -923,10 +931,25 @@ def check_info():
             server_facts["user"] = user
         expect_equal(json.loads(run.stdout), {"event": "info", "name": path, "kind": "filesystem",
                                               "file": file_facts, "stale": False, "listening": True,
-                                              "socket_type": "stream", "server": server_facts},
+                                              "admits_us": True, "socket_type": "stream",
+                                              "server": server_facts},
                      "info --json", run)
         expect_equal(run.stdout.count(b"\n"), 1, "lines of info --json", run)
         ok("info --json: listening true, socket_type, server pid/program/uid, file mode as os.stat says")
+        # Another user, whom the socket's directory (mkdtemp: 0700) keeps
+        # out: the access control says no, and info says so.
+        if os.geteuid() == 0:
+            run = lsock_as_nobody("info", "--json", path)
+            expect_run(run, 1, stderr=b"", what="lsock info --json as nobody")
+            got = json.loads(run.stdout)
+            expect_equal((got["listening"], got["admits_us"], got["reason"]),
+                         (False, False, "this user may not connect (the file's or a directory's permissions)"),
+                         "info --json as a user the permissions keep out", run)
+            run = lsock_as_nobody("info", path)
+            expect(b"access:    denied to this user\n" in run.stdout, "info's access line as nobody", run)
+            ok("info as another user: admits_us false, the reason, 'access: denied to this user'")
+        else:
+            print("SKIP info as another user: needs root to become one")
 
     # The listener closed, its file left behind: stale.
     expect(os.path.exists(path), "python removed its socket file")
@@ -983,8 +1006,9 @@ def check_info():
     probe = start_lsock("info", name)
     run = probe.finish()
     expect_run(run, 0, stderr=b"", what="lsock info (lsock listen --keep)")
-    expect_equal(run.stdout.decode().splitlines()[1:3],
-                 ["listening: yes (stream)", f"server:    pid {listener.pid} (lsock)"], "info's lines", run)
+    expect_equal(run.stdout.decode().splitlines()[1:4],
+                 ["listening: yes (stream)", "access:    this user may connect", f"server:    pid {listener.pid} (lsock)"],
+                 "info's lines", run)
     listener.wait_stderr_lines(2, "the probe's connection line")
     stopped = listener.terminate()
     expect_run(stopped, -signal.SIGTERM, b"", f"lsock: listening on {name}\n" + connection_line(probe.pid),

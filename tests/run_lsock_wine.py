@@ -169,8 +169,8 @@ def info(work):
     text = info.stdout.decode()
     check("listening: yes (stream)" in text and "(lsock.exe)" in text, "info names the server's program", text)
     info = json.loads(lsock("info", "--json", name).stdout)
-    check(info["listening"] and info["server"]["pid"] > 0 and info["server"]["user_sid"].startswith("S-1-5-"),
-          "info --json: pid and user SID", info)
+    check(info["listening"] and info["admits_us"] and info["server"]["pid"] > 0
+          and info["server"]["user_sid"].startswith("S-1-5-"), "info --json: admitted, pid and user SID", info)
     listener.process.kill()
     listener.process.wait()
 

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <optional>
 
 namespace lsock {
 
@@ -106,6 +107,14 @@ int run_info(const Arguments& arguments) {
     const bool stale = filesystem && file.is_socket && found.error == std::errc::connection_refused;
     const auto& server = found.server;
     const std::string program = found.have_credentials && server.pid ? program_name(*server.pid) : std::string();
+    // Whether the name's access control (a socket file's permissions, a
+    // pipe's security descriptor) admits this user: known when the connect
+    // went through, or was refused for that reason.
+    std::optional<bool> admits_us;
+    if (found.listening)
+        admits_us = true;
+    else if (found.error == std::errc::permission_denied)
+        admits_us = false;
 
     if (arguments.json) {
         JsonObject object;
@@ -124,7 +133,7 @@ int run_info(const Arguments& arguments) {
                 facts.add("error", localsock::error_message(file_error));
             object.add_raw("file", facts.str()).add("stale", stale);
         }
-        object.add("listening", found.listening);
+        object.add("listening", found.listening).add_if("admits_us", admits_us);
         if (found.listening)
             object.add("socket_type", found.type);
         else
@@ -154,6 +163,8 @@ int run_info(const Arguments& arguments) {
         }
         out += found.listening ? fmt::format("listening: yes ({})\n", found.type)
                                : fmt::format("listening: no: {}\n", why_not(found, file, filesystem));
+        if (admits_us)
+            out += *admits_us ? "access:    this user may connect\n" : "access:    denied to this user\n";
         if (found.have_credentials) {
             if (server.pid)
                 out += fmt::format("server:    pid {}{}\n", *server.pid, program.empty() ? "" : " (" + program + ")");

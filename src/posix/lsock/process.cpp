@@ -3,6 +3,8 @@
 // received descriptor holds.
 #include "../../lsock/system.hpp"
 
+#include "errors.hpp"
+
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -22,7 +24,6 @@ using localsock::OwnedHandle;
 
 namespace {
 
-std::error_code last_error() noexcept { return {errno, std::system_category()}; }
 
 // Writes `value` in decimal after `prefix` into `out` (size >= 32), using
 // nothing but stores: it runs between fork and exec.

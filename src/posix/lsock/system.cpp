@@ -1,6 +1,8 @@
 // lsock on POSIX: standard streams, signals, handles to send, socket files.
 #include "../../lsock/system.hpp"
 
+#include "errors.hpp"
+
 #include <localsock/error.hpp>
 
 #include <cerrno>
@@ -25,7 +27,6 @@ using localsock::OwnedHandle;
 
 namespace {
 
-std::error_code last_error() noexcept { return {errno, std::system_category()}; }
 
 // Socket files to remove if a signal ends the process, with the identity
 // each had when it was made (a file put there since is not ours).

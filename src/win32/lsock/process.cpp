@@ -2,6 +2,8 @@
 // LSOCK_HANDLES, LISTEN_FDS their count), and saving what a handle holds.
 #include "../../lsock/system.hpp"
 
+#include "errors.hpp"
+
 #include "object_type.hpp"
 #include "text.hpp"
 
@@ -17,7 +19,6 @@ using localsock::OwnedHandle;
 
 namespace {
 
-std::error_code last_error() noexcept { return {static_cast<int>(::GetLastError()), std::system_category()}; }
 
 // One argument as the C runtime's parser reads it back.
 void append_argument(std::wstring& line, const std::wstring& argument) {

@@ -1,6 +1,8 @@
 // lsock on Windows: standard handles, handles to send, names of processes.
 #include "../../lsock/system.hpp"
 
+#include "errors.hpp"
+
 #include "text.hpp"
 
 #include <windows.h>
@@ -11,12 +13,6 @@
 namespace lsock {
 
 using localsock::OwnedHandle;
-
-namespace {
-
-std::error_code last_error() noexcept { return {static_cast<int>(::GetLastError()), std::system_category()}; }
-
-} // namespace
 
 void prepare_process() noexcept {
     // Pipes disappear with their process: nothing to clean up on Ctrl+C.
