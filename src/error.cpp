@@ -46,6 +46,10 @@ public:
                    "is malformed";
         case errc::activation_unusable:
             return "an activated descriptor is not open, or is a local socket neither listening nor connected";
+        case errc::not_shared_memory: return "the handle is not a shared memory region";
+        case errc::region_size_mismatch: return "the shared memory region does not have the size required";
+        case errc::region_not_sealed:
+            return "the shared memory region lacks a required seal: its sender could still change it";
         }
         return "unknown localsock error";
     }
@@ -62,6 +66,9 @@ public:
         case errc::empty_message:
         case errc::wrong_socket_type:
         case errc::activation_malformed:
+        case errc::not_shared_memory:
+        case errc::region_size_mismatch:
+        case errc::region_not_sealed:
         case errc::not_a_local_stream: return std::errc::invalid_argument;
         case errc::activation_unusable: return std::errc::bad_file_descriptor;
         case errc::handle_passing_disabled: return std::errc::operation_not_supported;

@@ -44,6 +44,9 @@ const Expected localsock_errors[] = {
                                  "LISTEN_PIDFDID) is malformed"},
     {errc::activation_unusable,
      "an activated descriptor is not open, or is a local socket neither listening nor connected"},
+    {errc::not_shared_memory, "the handle is not a shared memory region"},
+    {errc::region_size_mismatch, "the shared memory region does not have the size required"},
+    {errc::region_not_sealed, "the shared memory region lacks a required seal: its sender could still change it"},
 };
 
 // Every std::errc condition the library's sources produce (grep

@@ -41,6 +41,9 @@ enum class errc {
                            // LISTEN_PIDFDID) is malformed or contradicts another (invalid_argument)
     activation_unusable,   // an activated descriptor is not open, or is a local stream or
                            // seqpacket socket neither listening nor connected (bad_file_descriptor)
+    not_shared_memory,     // an adopted handle is not a shared memory region (invalid_argument)
+    region_size_mismatch,  // a region's size is not the one required (invalid_argument)
+    region_not_sealed,     // a region lacks a required seal, or can still be written (invalid_argument)
 };
 
 LOCALSOCK_API const std::error_category& error_category() noexcept;

@@ -4,6 +4,7 @@
 #include <localsock/activation.hpp>
 #include <localsock/ancillary.hpp>
 #include <localsock/buffer.hpp>
+#include <localsock/buffer_pool.hpp>
 #include <localsock/config.hpp>
 #include <localsock/datagram.hpp>
 #include <localsock/error.hpp>
@@ -12,5 +13,6 @@
 #include <localsock/message.hpp>
 #include <localsock/name.hpp>
 #include <localsock/seqpacket.hpp>
+#include <localsock/shared_memory.hpp>
 #include <localsock/stream.hpp>
 #include <localsock/values.hpp>

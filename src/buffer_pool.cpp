@@ -1,0 +1,253 @@
+// The buffer pool: slots of one shared region, handed back and forth with
+// 24-byte descriptors (src/pool/wire.hpp). Portable: it is built on
+// LocalSeqpacket and SharedMemory only.
+#include "operation_error.hpp"
+#include "pool/wire.hpp"
+
+#include <localsock/buffer_pool.hpp>
+#include <localsock/error.hpp>
+
+#include <limits>
+
+namespace localsock {
+
+namespace {
+
+std::error_code protocol_error() noexcept { return make_error_code(errc::protocol_error); }
+
+} // namespace
+
+BufferPoolProducer BufferPoolProducer::create(LocalSeqpacket& channel, const BufferPoolOptions& options,
+                                              std::error_code& ec) noexcept {
+    ec.clear();
+    if (options.slot_size == 0 || options.slot_count == 0 || options.slot_count > pool::max_slots ||
+        options.slot_size > pool::max_region_size / options.slot_count ||
+        options.slot_size * options.slot_count > std::numeric_limits<std::size_t>::max() / 2) {
+        ec = std::make_error_code(std::errc::invalid_argument);
+        return {};
+    }
+    try {
+        BufferPoolProducer producer;
+        producer.channel_ = &channel;
+        producer.slot_size_ = options.slot_size;
+        producer.owner_.assign(options.slot_count, Owner::free);
+        producer.free_.reserve(options.slot_count);
+        for (std::size_t i = options.slot_count; i > 0; --i)
+            producer.free_.push_back(static_cast<std::uint32_t>(i - 1));
+        producer.memory_ = SharedMemory::create(options.slot_size * options.slot_count, "localsock-pool", ec);
+        if (!ec)
+            producer.mapping_ = producer.memory_.map(MapAccess::read_write, ec);
+        // Nobody but this mapping writes the region from now on.
+        if (!ec)
+            producer.memory_.seal(seals::creator_writes, ec);
+        if (ec)
+            return {};
+        const auto setup = pool::encode({pool::MessageType::setup, static_cast<std::uint32_t>(options.slot_count),
+                                         options.slot_size, pool::version});
+        channel.send(buffer(setup), {producer.memory_.handle()}, ec);
+        if (ec)
+            return {};
+        return producer;
+    } catch (const std::bad_alloc&) {
+        ec = std::make_error_code(std::errc::not_enough_memory);
+        return {};
+    }
+}
+
+bool BufferPoolProducer::take_release(std::error_code& ec) noexcept {
+    std::byte message[pool::message_size + 1];
+    const ReceiveResult got = channel_->receive(buffer(message), ec);
+    if (ec)
+        return false;
+    if (got.bytes == 0) {
+        ec = make_error_code(errc::end_of_stream);
+        return false;
+    }
+    const std::optional<std::uint32_t> slot =
+        pool::parse_release(std::span(message, got.bytes), {static_cast<std::uint32_t>(owner_.size()), slot_size_}, ec);
+    if (!slot)
+        return false;
+    if (owner_[*slot] != Owner::consumer) { // a slot the consumer does not hold
+        ec = protocol_error();
+        return false;
+    }
+    owner_[*slot] = Owner::free;
+    free_.push_back(*slot);
+    return true;
+}
+
+PoolSlot BufferPoolProducer::acquire(std::error_code& ec) noexcept {
+    ec.clear();
+    if (channel_ == nullptr) {
+        ec = std::make_error_code(std::errc::bad_file_descriptor);
+        return {};
+    }
+    while (free_.empty())
+        if (!take_release(ec))
+            return {};
+    const std::uint32_t slot = free_.back();
+    free_.pop_back();
+    owner_[slot] = Owner::producer;
+    return PoolSlot(mapping_.writable().subspan(slot * slot_size_, slot_size_), slot);
+}
+
+void BufferPoolProducer::submit(PoolSlot&& slot, std::size_t length, std::size_t offset,
+                                std::error_code& ec) noexcept {
+    ec.clear();
+    if (!slot.valid() || slot.index() >= owner_.size() || owner_[slot.index()] != Owner::producer ||
+        offset > slot_size_ || length > slot_size_ - offset) {
+        ec = std::make_error_code(std::errc::invalid_argument);
+        return;
+    }
+    const auto frame = pool::encode({pool::MessageType::frame, slot.index(), offset, length});
+    channel_->send(buffer(frame), ec);
+    if (ec) {
+        cancel(std::move(slot)); // the consumer never got it
+        return;
+    }
+    owner_[slot.index()] = Owner::consumer;
+    slot = PoolSlot();
+}
+
+void BufferPoolProducer::cancel(PoolSlot&& slot) noexcept {
+    if (slot.valid() && slot.index() < owner_.size() && owner_[slot.index()] == Owner::producer) {
+        owner_[slot.index()] = Owner::free;
+        free_.push_back(slot.index()); // capacity reserved for every slot
+    }
+    slot = PoolSlot();
+}
+
+void BufferPoolProducer::drain(std::error_code& ec) noexcept {
+    ec.clear();
+    if (channel_ == nullptr) {
+        ec = std::make_error_code(std::errc::bad_file_descriptor);
+        return;
+    }
+    std::size_t producer_held = 0;
+    for (const Owner owner : owner_)
+        producer_held += owner == Owner::producer;
+    while (free_.size() + producer_held < owner_.size())
+        if (!take_release(ec))
+            return;
+}
+
+BufferPoolConsumer BufferPoolConsumer::accept(LocalSeqpacket& channel, std::error_code& ec) noexcept {
+    ec.clear();
+    try {
+        std::byte message[pool::message_size + 1];
+        std::vector<OwnedHandle> handles;
+        const ReceiveResult got = channel.receive(buffer(message), handles, ec);
+        if (ec)
+            return {};
+        if (got.bytes == 0) {
+            ec = make_error_code(errc::end_of_stream);
+            return {};
+        }
+        const std::optional<pool::Shape> shape = pool::parse_setup(std::span(message, got.bytes), ec);
+        if (!shape)
+            return {};
+        if (handles.size() != 1 || shape->region_size() > std::numeric_limits<std::size_t>::max() / 2) {
+            ec = protocol_error();
+            return {};
+        }
+        BufferPoolConsumer consumer;
+        consumer.memory_ = SharedMemory::adopt(std::move(handles[0]),
+                                               {static_cast<std::size_t>(shape->region_size()), seals::creator_writes}, ec);
+        if (!ec)
+            consumer.mapping_ = consumer.memory_.map(MapAccess::read_only, ec);
+        if (ec)
+            return {};
+        consumer.channel_ = &channel;
+        consumer.slot_size_ = static_cast<std::size_t>(shape->slot_size);
+        consumer.held_.assign(shape->slot_count, false);
+        return consumer;
+    } catch (const std::bad_alloc&) {
+        ec = std::make_error_code(std::errc::not_enough_memory);
+        return {};
+    }
+}
+
+PoolFrame BufferPoolConsumer::receive(std::error_code& ec) noexcept {
+    ec.clear();
+    if (channel_ == nullptr) {
+        ec = std::make_error_code(std::errc::bad_file_descriptor);
+        return {};
+    }
+    std::byte message[pool::message_size + 1];
+    const ReceiveResult got = channel_->receive(buffer(message), ec);
+    if (ec || got.bytes == 0)
+        return {}; // an error, or the end
+    const std::optional<pool::FrameRange> range = pool::parse_frame(
+        std::span(message, got.bytes), {static_cast<std::uint32_t>(held_.size()), slot_size_}, ec);
+    if (!range)
+        return {};
+    if (held_[range->slot]) { // given twice without a release: a lie
+        ec = protocol_error();
+        return {};
+    }
+    held_[range->slot] = true;
+    return PoolFrame(mapping_.bytes().subspan(range->slot * slot_size_ + range->offset, range->length), range->slot);
+}
+
+void BufferPoolConsumer::release(PoolFrame&& frame, std::error_code& ec) noexcept {
+    ec.clear();
+    if (!frame.valid() || frame.slot() >= held_.size() || !held_[frame.slot()]) {
+        ec = std::make_error_code(std::errc::invalid_argument);
+        return;
+    }
+    const auto message = pool::encode({pool::MessageType::release, frame.slot(), 0, 0});
+    channel_->send(buffer(message), ec);
+    if (!ec)
+        held_[frame.slot()] = false;
+    frame = PoolFrame();
+}
+
+// --- the throwing forms ---------------------------------------------------------
+
+BufferPoolProducer BufferPoolProducer::create(LocalSeqpacket& channel, const BufferPoolOptions& options) {
+    std::error_code ec = detail::no_error();
+    BufferPoolProducer producer = create(channel, options, ec);
+    detail::throw_if_error(ec, "create buffer pool on", channel.name());
+    return producer;
+}
+
+PoolSlot BufferPoolProducer::acquire() {
+    std::error_code ec = detail::no_error();
+    PoolSlot slot = acquire(ec);
+    detail::throw_if_error(ec, "acquire a pool slot on", channel_ != nullptr ? channel_->name() : LocalSocketName());
+    return slot;
+}
+
+void BufferPoolProducer::submit(PoolSlot&& slot, std::size_t length, std::size_t offset) {
+    std::error_code ec = detail::no_error();
+    submit(std::move(slot), length, offset, ec);
+    detail::throw_if_error(ec, "submit a pool slot on", channel_ != nullptr ? channel_->name() : LocalSocketName());
+}
+
+void BufferPoolProducer::drain() {
+    std::error_code ec = detail::no_error();
+    drain(ec);
+    detail::throw_if_error(ec, "drain a buffer pool on", channel_ != nullptr ? channel_->name() : LocalSocketName());
+}
+
+BufferPoolConsumer BufferPoolConsumer::accept(LocalSeqpacket& channel) {
+    std::error_code ec = detail::no_error();
+    BufferPoolConsumer consumer = accept(channel, ec);
+    detail::throw_if_error(ec, "accept a buffer pool on", channel.name());
+    return consumer;
+}
+
+PoolFrame BufferPoolConsumer::receive() {
+    std::error_code ec = detail::no_error();
+    PoolFrame frame = receive(ec);
+    detail::throw_if_error(ec, "receive a pool frame on", channel_ != nullptr ? channel_->name() : LocalSocketName());
+    return frame;
+}
+
+void BufferPoolConsumer::release(PoolFrame&& frame) {
+    std::error_code ec = detail::no_error();
+    release(std::move(frame), ec);
+    detail::throw_if_error(ec, "release a pool frame on", channel_ != nullptr ? channel_->name() : LocalSocketName());
+}
+
+} // namespace localsock
