@@ -9,9 +9,7 @@
 #include <localsock/stream.hpp>
 
 namespace localsock {
-namespace {
-std::error_code not_supported() noexcept { return std::make_error_code(std::errc::not_supported); }
-} // namespace
+using win32::not_supported;
 
 namespace ancillary {
 

@@ -8,7 +8,7 @@
 
 namespace localsock {
 namespace {
-std::error_code not_supported() noexcept { return std::make_error_code(std::errc::not_supported); }
+using win32::not_supported;
 const LocalSocketName& no_name() noexcept {
     static const LocalSocketName none;
     return none;

@@ -16,8 +16,6 @@ namespace localsock {
 namespace win32 {
 namespace {
 
-constexpr DWORD max_io_chunk = 1u << 30;
-
 // One ReadFile into `data`: 0 at end of stream (no error), or with `ec` set.
 std::size_t read_pipe(LocalStream::Impl& s, void* data, std::size_t size, std::error_code& ec) noexcept {
     DWORD want = static_cast<DWORD>(std::min<std::size_t>(size, max_io_chunk));

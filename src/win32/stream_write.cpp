@@ -16,7 +16,6 @@ namespace localsock {
 namespace win32 {
 namespace {
 
-constexpr DWORD max_io_chunk = 1u << 30;
 constexpr std::size_t write_buffer_size = 65536;
 // A frame whose prefix and payload fit this goes out in one WriteFile (the
 // copy costs less than a second system call).

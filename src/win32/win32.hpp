@@ -25,6 +25,11 @@ inline OwnedHandle own(HANDLE handle) noexcept {
 
 // An operation on a closed (default-constructed, moved-from, released) object.
 inline std::error_code not_open() noexcept { return std::make_error_code(std::errc::bad_file_descriptor); }
+// What Windows has no counterpart for (datagrams, ancillary data).
+inline std::error_code not_supported() noexcept { return std::make_error_code(std::errc::not_supported); }
+
+// The most one ReadFile / WriteFile moves: their counts are 32-bit.
+inline constexpr DWORD max_io_chunk = 1u << 30;
 
 // Errors that mean the other end of a pipe has gone: a read sees end of stream.
 inline bool peer_gone(DWORD error) noexcept {
