@@ -29,7 +29,7 @@ struct LocalDatagram::Impl : posix::SocketCore {
 
 namespace {
 
-constexpr auto boundaries = posix::Boundaries::datagram;
+constexpr auto datagram_boundaries = posix::Boundaries::datagram;
 
 std::unique_ptr<LocalDatagram::Impl> open_datagram(const DatagramOptions& options, std::error_code& ec) noexcept {
     OwnedHandle socket = posix::open_socket(SOCK_DGRAM, ec);
@@ -183,7 +183,7 @@ void LocalDatagram::send_to(const LocalSocketName& to, std::span<const ConstBuff
     ec.clear();
     posix::SocketAddress address;
     if (destination(to, address, ec))
-        posix::send_message(impl_.get(), boundaries, parts, &address, handles, ec);
+        posix::send_message(impl_.get(), datagram_boundaries, parts, &address, handles, ec);
 }
 
 void LocalDatagram::send_to(const LocalSocketName& to, ConstBuffer datagram, const ancillary::Builder& control,
@@ -191,13 +191,13 @@ void LocalDatagram::send_to(const LocalSocketName& to, ConstBuffer datagram, con
     ec.clear();
     posix::SocketAddress address;
     if (destination(to, address, ec))
-        posix::send_message(impl_.get(), boundaries, std::span<const ConstBuffer>(&datagram, 1), &address, control, ec);
+        posix::send_message(impl_.get(), datagram_boundaries, std::span<const ConstBuffer>(&datagram, 1), &address, control, ec);
 }
 
 ReceiveResult LocalDatagram::receive_from(MutableBuffer buffer, LocalSocketName& sender,
                                           std::error_code& ec) noexcept {
     posix::SocketAddress from;
-    const ReceiveResult result = posix::receive_message(impl_.get(), boundaries, std::span<const MutableBuffer>(&buffer, 1),
+    const ReceiveResult result = posix::receive_message(impl_.get(), datagram_boundaries, std::span<const MutableBuffer>(&buffer, 1),
                                                         nullptr, &from, ec);
     if (!ec || detail::is_receive_truncation(ec))
         assign_sender(from, sender, ec);
@@ -207,7 +207,7 @@ ReceiveResult LocalDatagram::receive_from(MutableBuffer buffer, LocalSocketName&
 ReceiveResult LocalDatagram::receive_from(MutableBuffer buffer, LocalSocketName& sender,
                                           std::vector<OwnedHandle>& handles, std::error_code& ec) noexcept {
     posix::SocketAddress from;
-    const ReceiveResult result = posix::receive_message(impl_.get(), boundaries, std::span<const MutableBuffer>(&buffer, 1),
+    const ReceiveResult result = posix::receive_message(impl_.get(), datagram_boundaries, std::span<const MutableBuffer>(&buffer, 1),
                                                         &handles, &from, ec);
     if (!ec || detail::is_receive_truncation(ec))
         assign_sender(from, sender, ec);
@@ -217,7 +217,7 @@ ReceiveResult LocalDatagram::receive_from(MutableBuffer buffer, LocalSocketName&
 ReceiveResult LocalDatagram::receive_from(MutableBuffer buffer, LocalSocketName& sender, ancillary::Received& control,
                                           ReceiveFlags flags, std::error_code& ec) noexcept {
     posix::SocketAddress from;
-    const ReceiveResult result = posix::receive_message(impl_.get(), boundaries, buffer, control, flags, &from, ec);
+    const ReceiveResult result = posix::receive_message(impl_.get(), datagram_boundaries, buffer, control, flags, &from, ec);
     if (!ec || detail::is_receive_truncation(ec))
         assign_sender(from, sender, ec);
     return result;
@@ -225,30 +225,30 @@ ReceiveResult LocalDatagram::receive_from(MutableBuffer buffer, LocalSocketName&
 
 void LocalDatagram::send(std::span<const ConstBuffer> parts, std::span<const BorrowedHandle> handles,
                          std::error_code& ec) noexcept {
-    posix::send_message(impl_.get(), boundaries, parts, nullptr, handles, ec);
+    posix::send_message(impl_.get(), datagram_boundaries, parts, nullptr, handles, ec);
 }
 
 void LocalDatagram::send(ConstBuffer datagram, const ancillary::Builder& control, std::error_code& ec) noexcept {
-    posix::send_message(impl_.get(), boundaries, std::span<const ConstBuffer>(&datagram, 1), nullptr, control, ec);
+    posix::send_message(impl_.get(), datagram_boundaries, std::span<const ConstBuffer>(&datagram, 1), nullptr, control, ec);
 }
 
 ReceiveResult LocalDatagram::receive(MutableBuffer buffer, std::error_code& ec) noexcept {
-    return posix::receive_message(impl_.get(), boundaries, std::span<const MutableBuffer>(&buffer, 1), nullptr,
+    return posix::receive_message(impl_.get(), datagram_boundaries, std::span<const MutableBuffer>(&buffer, 1), nullptr,
                                   nullptr, ec);
 }
 
 ReceiveResult LocalDatagram::receive(std::span<const MutableBuffer> parts, std::vector<OwnedHandle>& handles,
                                      std::error_code& ec) noexcept {
-    return posix::receive_message(impl_.get(), boundaries, parts, &handles, nullptr, ec);
+    return posix::receive_message(impl_.get(), datagram_boundaries, parts, &handles, nullptr, ec);
 }
 
 ReceiveResult LocalDatagram::receive(MutableBuffer buffer, ancillary::Received& control, ReceiveFlags flags,
                                      std::error_code& ec) noexcept {
-    return posix::receive_message(impl_.get(), boundaries, buffer, control, flags, nullptr, ec);
+    return posix::receive_message(impl_.get(), datagram_boundaries, buffer, control, flags, nullptr, ec);
 }
 
 std::size_t LocalDatagram::next_message_size(std::error_code& ec) noexcept {
-    return posix::next_message_size(impl_.get(), boundaries, ec);
+    return posix::next_message_size(impl_.get(), datagram_boundaries, ec);
 }
 
 std::size_t LocalDatagram::max_handles_per_receive() const noexcept {

@@ -17,7 +17,7 @@ struct LocalSeqpacket::Impl : posix::SocketCore {};
 struct LocalSeqpacketListener::Impl : posix::ListeningSocket {};
 
 namespace {
-constexpr auto boundaries = posix::Boundaries::seqpacket;
+constexpr auto seqpacket_boundaries = posix::Boundaries::seqpacket;
 }
 
 LocalSeqpacket::LocalSeqpacket() noexcept = default;
@@ -64,30 +64,30 @@ const LocalSocketName& LocalSeqpacket::name() const noexcept {
 
 void LocalSeqpacket::send(std::span<const ConstBuffer> parts, std::span<const BorrowedHandle> handles,
                           std::error_code& ec) noexcept {
-    posix::send_message(impl_.get(), boundaries, parts, nullptr, handles, ec);
+    posix::send_message(impl_.get(), seqpacket_boundaries, parts, nullptr, handles, ec);
 }
 
 void LocalSeqpacket::send(ConstBuffer message, const ancillary::Builder& control, std::error_code& ec) noexcept {
-    posix::send_message(impl_.get(), boundaries, std::span<const ConstBuffer>(&message, 1), nullptr, control, ec);
+    posix::send_message(impl_.get(), seqpacket_boundaries, std::span<const ConstBuffer>(&message, 1), nullptr, control, ec);
 }
 
 ReceiveResult LocalSeqpacket::receive(MutableBuffer buffer, std::error_code& ec) noexcept {
-    return posix::receive_message(impl_.get(), boundaries, std::span<const MutableBuffer>(&buffer, 1), nullptr,
+    return posix::receive_message(impl_.get(), seqpacket_boundaries, std::span<const MutableBuffer>(&buffer, 1), nullptr,
                                   nullptr, ec);
 }
 
 ReceiveResult LocalSeqpacket::receive(std::span<const MutableBuffer> parts, std::vector<OwnedHandle>& handles,
                                       std::error_code& ec) noexcept {
-    return posix::receive_message(impl_.get(), boundaries, parts, &handles, nullptr, ec);
+    return posix::receive_message(impl_.get(), seqpacket_boundaries, parts, &handles, nullptr, ec);
 }
 
 ReceiveResult LocalSeqpacket::receive(MutableBuffer buffer, ancillary::Received& control, ReceiveFlags flags,
                                       std::error_code& ec) noexcept {
-    return posix::receive_message(impl_.get(), boundaries, buffer, control, flags, nullptr, ec);
+    return posix::receive_message(impl_.get(), seqpacket_boundaries, buffer, control, flags, nullptr, ec);
 }
 
 std::size_t LocalSeqpacket::next_message_size(std::error_code& ec) noexcept {
-    return posix::next_message_size(impl_.get(), boundaries, ec);
+    return posix::next_message_size(impl_.get(), seqpacket_boundaries, ec);
 }
 
 std::size_t LocalSeqpacket::max_handles_per_receive() const noexcept {

@@ -3,6 +3,7 @@
 #include "../../lsock/system.hpp"
 
 #include "errors.hpp"
+#include "../command_line.hpp"
 
 #include "object_type.hpp"
 #include "text.hpp"
@@ -19,29 +20,6 @@ using localsock::OwnedHandle;
 
 namespace {
 
-
-// One argument as the C runtime's parser reads it back.
-void append_argument(std::wstring& line, const std::wstring& argument) {
-    if (!line.empty())
-        line += L' ';
-    if (!argument.empty() && argument.find_first_of(L" \t\n\v\"") == std::wstring::npos) {
-        line += argument;
-        return;
-    }
-    line += L'"';
-    std::size_t backslashes = 0;
-    for (const wchar_t c : argument) {
-        if (c == L'\\') {
-            ++backslashes;
-            continue;
-        }
-        line.append(c == L'"' ? backslashes * 2 + 1 : backslashes, L'\\');
-        backslashes = 0;
-        line += c;
-    }
-    line.append(backslashes * 2, L'\\');
-    line += L'"';
-}
 
 // This process's environment without LISTEN_* and LSOCK_HANDLES, plus `extra`.
 std::wstring child_environment(const std::vector<std::wstring>& extra) {
@@ -79,7 +57,7 @@ ChildProcess spawn_with_handles(const std::vector<std::string>& argv, std::span<
                 ec = std::make_error_code(std::errc::invalid_argument);
                 return {};
             }
-            append_argument(line, wide);
+            localsock::win32::append_command_line_argument(line, wide);
         }
         // Inheritable copies, given to this child only (the handle list):
         // the originals stay non-inheritable, other children get nothing.

@@ -1,6 +1,8 @@
 // Test support on Windows: child processes with CreateProcess.
 #include "../process.hpp"
 
+#include "../../../src/win32/command_line.hpp"
+
 #include <windows.h>
 
 #include <stdexcept>
@@ -21,23 +23,6 @@ std::wstring widen(const std::string& text) {
     return wide;
 }
 
-// Quoting that CommandLineToArgvW and the C runtime undo exactly.
-void append_argument(std::wstring& line, const std::wstring& argument) {
-    line += L" \"";
-    std::size_t backslashes = 0;
-    for (const wchar_t c : argument) {
-        if (c == L'\\') {
-            ++backslashes;
-            continue;
-        }
-        line.append(c == L'"' ? backslashes * 2 + 1 : backslashes, L'\\');
-        backslashes = 0;
-        line += c;
-    }
-    line.append(backslashes * 2, L'\\');
-    line += L'"';
-}
-
 } // namespace
 
 ChildProcess ChildProcess::spawn(const std::string& role, const RoleArguments& args, const Options& options) {
@@ -47,9 +32,9 @@ ChildProcess ChildProcess::spawn(const std::string& role, const RoleArguments& a
     if (::GetModuleFileNameW(nullptr, program, MAX_PATH) == 0)
         fail("GetModuleFileName");
     std::wstring line = L"\"" + std::wstring(program) + L"\" --child";
-    append_argument(line, widen(role));
+    localsock::win32::append_command_line_argument(line, widen(role));
     for (const std::string& arg : args)
-        append_argument(line, widen(arg));
+        localsock::win32::append_command_line_argument(line, widen(arg));
 
     // Only the error output is inherited, so a failing child can say why
     // (and has a handle from its first moment: see count_in_system_table).
