@@ -8,6 +8,7 @@
 #include <localsock/error.hpp>
 
 #include <limits>
+#include <utility>
 
 namespace localsock {
 
@@ -16,6 +17,41 @@ namespace {
 std::error_code protocol_error() noexcept { return make_error_code(errc::protocol_error); }
 
 } // namespace
+
+// Moves leave the source closed (no channel), not reading someone else's
+// releases with an empty slot table.
+BufferPoolProducer::BufferPoolProducer(BufferPoolProducer&& other) noexcept
+    : channel_(std::exchange(other.channel_, nullptr)), memory_(std::move(other.memory_)),
+      mapping_(std::move(other.mapping_)), slot_size_(std::exchange(other.slot_size_, 0)),
+      owner_(std::move(other.owner_)), free_(std::move(other.free_)) {}
+
+BufferPoolProducer& BufferPoolProducer::operator=(BufferPoolProducer&& other) noexcept {
+    if (this != &other) {
+        channel_ = std::exchange(other.channel_, nullptr);
+        memory_ = std::move(other.memory_);
+        mapping_ = std::move(other.mapping_);
+        slot_size_ = std::exchange(other.slot_size_, 0);
+        owner_ = std::move(other.owner_);
+        free_ = std::move(other.free_);
+    }
+    return *this;
+}
+
+BufferPoolConsumer::BufferPoolConsumer(BufferPoolConsumer&& other) noexcept
+    : channel_(std::exchange(other.channel_, nullptr)), memory_(std::move(other.memory_)),
+      mapping_(std::move(other.mapping_)), slot_size_(std::exchange(other.slot_size_, 0)),
+      held_(std::move(other.held_)) {}
+
+BufferPoolConsumer& BufferPoolConsumer::operator=(BufferPoolConsumer&& other) noexcept {
+    if (this != &other) {
+        channel_ = std::exchange(other.channel_, nullptr);
+        memory_ = std::move(other.memory_);
+        mapping_ = std::move(other.mapping_);
+        slot_size_ = std::exchange(other.slot_size_, 0);
+        held_ = std::move(other.held_);
+    }
+    return *this;
+}
 
 BufferPoolProducer BufferPoolProducer::create(LocalSeqpacket& channel, const BufferPoolOptions& options,
                                               std::error_code& ec) noexcept {
@@ -94,6 +130,10 @@ PoolSlot BufferPoolProducer::acquire(std::error_code& ec) noexcept {
 void BufferPoolProducer::submit(PoolSlot&& slot, std::size_t length, std::size_t offset,
                                 std::error_code& ec) noexcept {
     ec.clear();
+    if (channel_ == nullptr) {
+        ec = std::make_error_code(std::errc::bad_file_descriptor);
+        return;
+    }
     if (!slot.valid() || slot.index() >= owner_.size() || owner_[slot.index()] != Owner::producer ||
         offset > slot_size_ || length > slot_size_ - offset) {
         ec = std::make_error_code(std::errc::invalid_argument);
@@ -191,6 +231,10 @@ PoolFrame BufferPoolConsumer::receive(std::error_code& ec) noexcept {
 
 void BufferPoolConsumer::release(PoolFrame&& frame, std::error_code& ec) noexcept {
     ec.clear();
+    if (channel_ == nullptr) {
+        ec = std::make_error_code(std::errc::bad_file_descriptor);
+        return;
+    }
     if (!frame.valid() || frame.slot() >= held_.size() || !held_[frame.slot()]) {
         ec = std::make_error_code(std::errc::invalid_argument);
         return;

@@ -93,6 +93,14 @@ TEST_CASE("buffer pool: a full pool waits, or says would_block on a non-blocking
     consumer.release(std::move(frame));
     CHECK(producer.acquire(ec).valid());
     CHECK_FALSE(ec);
+    // A moved-from end is closed, not a second reader of the channel.
+    BufferPoolProducer moved = std::move(producer);
+    CHECK_FALSE(producer.acquire(ec).valid());
+    CHECK(ec == std::errc::bad_file_descriptor);
+    CHECK(moved.slot_count() == 2);
+    BufferPoolConsumer moved_consumer = std::move(consumer);
+    CHECK_FALSE(consumer.receive(ec).valid());
+    CHECK(ec == std::errc::bad_file_descriptor);
 }
 
 TEST_CASE("buffer pool: a consumer refuses descriptors that lie, a producer refuses false releases") {

@@ -86,6 +86,9 @@ public:
                                      std::error_code& ec) noexcept;
 
     BufferPoolProducer() noexcept = default;
+    // A moved-from end is closed: every call fails with bad_file_descriptor.
+    BufferPoolProducer(BufferPoolProducer&& other) noexcept;
+    BufferPoolProducer& operator=(BufferPoolProducer&& other) noexcept;
 
     // A free slot, waiting for the consumer to release one if none is.
     PoolSlot acquire();
@@ -127,6 +130,8 @@ public:
     static BufferPoolConsumer accept(LocalSeqpacket& channel, std::error_code& ec) noexcept;
 
     BufferPoolConsumer() noexcept = default;
+    BufferPoolConsumer(BufferPoolConsumer&& other) noexcept;
+    BufferPoolConsumer& operator=(BufferPoolConsumer&& other) noexcept;
 
     // The next frame (invalid at the end of the channel).
     PoolFrame receive();

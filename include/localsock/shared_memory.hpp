@@ -106,7 +106,8 @@ public:
 
     // Takes over a received handle if it is a region that meets
     // `requirements`; otherwise closes it and fails: errc::not_shared_memory
-    // (a file, pipe, socket, an image section), errc::region_size_mismatch,
+    // (a pipe, a socket, a file that cannot carry seals, an image or
+    // file-backed section), errc::region_size_mismatch,
     // errc::region_not_sealed (a seal missing, or on Windows a handle that
     // can still be given write access).
     static SharedMemory adopt(OwnedHandle handle, const SharedMemoryRequirements& requirements);

@@ -3,9 +3,11 @@
 #include "connection.hpp"
 
 #include <localsock/error.hpp>
+#include <localsock/shared_memory.hpp>
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdio>
 
 namespace lsock {
@@ -24,6 +26,28 @@ void write_stderr_line(std::string line) {
 
 void report(std::string_view text) { write_stderr_line(fmt::format("lsock: {}", text)); }
 
+namespace {
+
+// A region holding `text`, sealed immutable (the library's SharedMemory: a
+// memfd, a read-only section on Windows). An empty text takes one zero
+// byte: a region has a size.
+OwnedHandle sealed_memory_with(const std::string& text) {
+    std::error_code ec;
+    localsock::SharedMemory memory = localsock::SharedMemory::create(std::max<std::size_t>(text.size(), 1), "lsock", ec);
+    if (!ec) {
+        const localsock::SharedMapping view = memory.map(localsock::MapAccess::read_write, ec);
+        if (!ec)
+            std::copy(text.begin(), text.end(), reinterpret_cast<char*>(view.writable().data()));
+    } // unmapped: a write seal needs no writable mapping left
+    if (!ec)
+        memory.seal(localsock::seals::immutable, ec);
+    if (ec)
+        fail(ec, "--send-memfd: create sealed memory");
+    return memory.release();
+}
+
+} // namespace
+
 std::vector<OwnedHandle> open_outgoing_handles(const std::vector<OutgoingHandle>& wanted) {
     std::vector<OwnedHandle> handles;
     for (const OutgoingHandle& handle : wanted) {
@@ -40,9 +64,7 @@ std::vector<OwnedHandle> open_outgoing_handles(const std::vector<OutgoingHandle>
                 fail(ec, "--send-file: open", handle.value);
             break;
         case OutgoingHandle::Source::memory:
-            handles.push_back(sealed_memory_with(handle.value, ec));
-            if (ec)
-                fail(ec, "--send-memfd: create sealed memory");
+            handles.push_back(sealed_memory_with(handle.value));
             break;
         }
     }

@@ -41,8 +41,6 @@ localsock::OwnedHandle duplicate_own_handle(std::uint64_t value, std::error_code
 // The file at `path`, opened read-only (close-on-exec, not following a
 // final symbolic link is not asked: the user named the path).
 localsock::OwnedHandle open_file_for_sending(const std::string& path, std::error_code& ec) noexcept;
-// A sealed memfd (Windows: a read-only pagefile section) holding `text`.
-localsock::OwnedHandle sealed_memory_with(const std::string& text, std::error_code& ec) noexcept;
 
 // --- handles received -------------------------------------------------------
 HandleDescription describe_handle(localsock::BorrowedHandle handle);

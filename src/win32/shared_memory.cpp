@@ -8,6 +8,7 @@
 //    no handle with write access can ever be made from them again.
 // adopt() checks exactly that: a pagefile-backed (not image, not file)
 // section whose handle lacks write access and cannot be duplicated with it.
+#include "object_type.hpp"
 #include "win32.hpp"
 
 #include <localsock/error.hpp>
@@ -39,13 +40,11 @@ bool query_section(HANDLE section, SectionBasicInformation& info) noexcept {
 }
 
 bool is_section(HANDLE handle) noexcept {
-    alignas(8) unsigned char buffer[512];
-    ULONG length = 0;
-    if (::NtQueryObject(handle, ObjectTypeInformation, buffer, sizeof buffer, &length) != 0)
+    try {
+        return win32::object_type(handle) == L"Section";
+    } catch (const std::bad_alloc&) {
         return false;
-    const auto* info = reinterpret_cast<const PUBLIC_OBJECT_TYPE_INFORMATION*>(buffer);
-    const std::wstring_view type(info->TypeName.Buffer, info->TypeName.Length / sizeof(wchar_t));
-    return type == L"Section";
+    }
 }
 
 ACCESS_MASK granted_access(HANDLE handle) noexcept {

@@ -15,7 +15,6 @@
 #include <pthread.h>
 #include <pwd.h>
 #include <string>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <thread>
 #include <unistd.h>
@@ -164,44 +163,6 @@ OwnedHandle open_file_for_sending(const std::string& path, std::error_code& ec) 
             return {};
         }
     }
-}
-
-OwnedHandle sealed_memory_with(const std::string& text, std::error_code& ec) noexcept {
-    ec.clear();
-#if defined(__linux__)
-    int fd = ::memfd_create("lsock", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-    if (fd < 0) {
-        ec = last_error();
-        return {};
-    }
-    OwnedHandle memory(fd);
-    std::size_t written = 0;
-    while (written < text.size()) {
-        const ssize_t count = ::write(fd, text.data() + written, text.size() - written);
-        if (count < 0 && errno == EINTR)
-            continue;
-        if (count < 0) {
-            ec = last_error();
-            return {};
-        }
-        written += static_cast<std::size_t>(count);
-    }
-    // The receiver can trust what it maps: nobody can change it any more.
-    if (::fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) != 0) {
-        ec = last_error();
-        return {};
-    }
-    // The receiver shares this file offset: at the start, `cat <&3` reads it all.
-    if (::lseek(fd, 0, SEEK_SET) != 0) {
-        ec = last_error();
-        return {};
-    }
-    return memory;
-#else
-    (void)text;
-    ec = std::make_error_code(std::errc::not_supported);
-    return {};
-#endif
 }
 
 SocketFileFacts socket_file_facts(const std::filesystem::path& path, std::error_code& ec) noexcept {

@@ -3,7 +3,7 @@
 // what the file APIs tell.
 #include "../../lsock/system.hpp"
 
-#include "object_type.hpp"
+#include "../object_type.hpp"
 #include "text.hpp"
 
 #include <windows.h>
@@ -62,7 +62,7 @@ HandleDescription describe_handle(localsock::BorrowedHandle handle) {
     std::snprintf(native, sizeof native, "handle 0x%llx",
                   static_cast<unsigned long long>(reinterpret_cast<std::uintptr_t>(h)));
     description.native = native;
-    const std::string type = object_type(h);
+    const std::string type = narrow(localsock::win32::object_type(h));
     if (type == "File") {
         switch (::GetFileType(h)) {
         case FILE_TYPE_DISK: {

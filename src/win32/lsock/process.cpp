@@ -5,7 +5,7 @@
 #include "errors.hpp"
 #include "../command_line.hpp"
 
-#include "object_type.hpp"
+#include "../object_type.hpp"
 #include "text.hpp"
 
 #include <windows.h>
@@ -183,7 +183,7 @@ std::uint64_t SaveDirectory::save(BorrowedHandle handle, const std::string& name
     const HANDLE source = handle.get();
     // Files and pipes only (GetFileType alone says "disk" for some other
     // objects under Wine).
-    const DWORD type = object_type(source) == "File" ? ::GetFileType(source) : FILE_TYPE_UNKNOWN;
+    const DWORD type = localsock::win32::object_type(source) == L"File" ? ::GetFileType(source) : FILE_TYPE_UNKNOWN;
     if (type != FILE_TYPE_DISK && type != FILE_TYPE_PIPE) {
         ec = std::make_error_code(std::errc::not_supported);
         return 0;

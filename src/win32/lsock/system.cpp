@@ -80,36 +80,6 @@ OwnedHandle open_file_for_sending(const std::string& path, std::error_code& ec) 
     return OwnedHandle(file);
 }
 
-OwnedHandle sealed_memory_with(const std::string& text, std::error_code& ec) noexcept {
-    ec.clear();
-    // A pagefile-backed section of exactly the text's size (one byte for
-    // an empty text: a section cannot be empty), filled, then handed out
-    // through a read-only handle only: whoever receives it cannot write.
-    const std::size_t size = text.empty() ? 1 : text.size();
-    const HANDLE section = ::CreateFileMappingW(INVALID_HANDLE_VALUE, nullptr, PAGE_READWRITE,
-                                                static_cast<DWORD>(static_cast<std::uint64_t>(size) >> 32),
-                                                static_cast<DWORD>(size), nullptr);
-    if (section == nullptr) {
-        ec = last_error();
-        return {};
-    }
-    OwnedHandle writable(section);
-    void* view = ::MapViewOfFile(section, FILE_MAP_WRITE, 0, 0, size);
-    if (view == nullptr) {
-        ec = last_error();
-        return {};
-    }
-    std::copy(text.begin(), text.end(), static_cast<char*>(view));
-    ::UnmapViewOfFile(view);
-    HANDLE read_only = nullptr;
-    if (!::DuplicateHandle(::GetCurrentProcess(), section, ::GetCurrentProcess(), &read_only,
-                           FILE_MAP_READ | SECTION_QUERY, FALSE, 0)) {
-        ec = last_error();
-        return {};
-    }
-    return OwnedHandle(read_only);
-}
-
 SocketFileFacts socket_file_facts(const std::filesystem::path& path, std::error_code& ec) noexcept {
     SocketFileFacts facts;
     const std::filesystem::file_status status = std::filesystem::symlink_status(path, ec);
