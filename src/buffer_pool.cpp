@@ -141,6 +141,8 @@ void BufferPoolProducer::submit(PoolSlot&& slot, std::size_t length, std::size_t
     }
     const auto frame = pool::encode({pool::MessageType::frame, slot.index(), offset, length});
     channel_->send(buffer(frame), ec);
+    if (ec == std::errc::operation_would_block)
+        return; // nothing sent: the slot stays the caller's, to submit again
     if (ec) {
         cancel(std::move(slot)); // the consumer never got it
         return;
@@ -241,6 +243,8 @@ void BufferPoolConsumer::release(PoolFrame&& frame, std::error_code& ec) noexcep
     }
     const auto message = pool::encode({pool::MessageType::release, frame.slot(), 0, 0});
     channel_->send(buffer(message), ec);
+    if (ec == std::errc::operation_would_block)
+        return; // nothing sent: the frame stays the caller's, to release again
     if (!ec)
         held_[frame.slot()] = false;
     frame = PoolFrame();

@@ -7,6 +7,7 @@
 //
 //   AsyncListener / AsyncStream                 byte streams, handles on bytes
 //   AsyncSeqpacketListener / AsyncSeqpacket     messages, handles per message
+//   AsyncBufferPoolProducer / Consumer          the buffer pool over an AsyncSeqpacket
 //   AsyncDatagram                               datagrams (POSIX; on Windows assign
 //                                               reports not_supported, as LocalDatagram does)
 //
@@ -23,3 +24,4 @@
 #include <localsock/asio/stream.hpp>
 #include <localsock/asio/seqpacket.hpp>
 #include <localsock/asio/datagram.hpp>
+#include <localsock/asio/buffer_pool.hpp>

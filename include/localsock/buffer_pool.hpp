@@ -94,6 +94,9 @@ public:
     PoolSlot acquire();
     PoolSlot acquire(std::error_code& ec) noexcept;
     // Hands bytes [offset, offset + length) of the slot to the consumer.
+    // On a non-blocking channel whose buffer is full: would_block, and the
+    // slot stays the caller's (submit it again). Another error returns the
+    // slot to the pool.
     void submit(PoolSlot&& slot, std::size_t length, std::size_t offset = 0);
     void submit(PoolSlot&& slot, std::size_t length, std::size_t offset, std::error_code& ec) noexcept;
     // Returns an acquired slot to the pool unsent.
@@ -136,7 +139,8 @@ public:
     // The next frame (invalid at the end of the channel).
     PoolFrame receive();
     PoolFrame receive(std::error_code& ec) noexcept;
-    // Gives the frame's slot back to the producer.
+    // Gives the frame's slot back to the producer (would_block on a full
+    // non-blocking channel: the frame stays the caller's, release it again).
     void release(PoolFrame&& frame);
     void release(PoolFrame&& frame, std::error_code& ec) noexcept;
 

@@ -26,6 +26,15 @@ const LocalSocketName& name_of(const Sync& sync) noexcept {
 }
 
 template <class Sync, class Executor>
+class AsyncObject;
+
+// The shared state of an object, for operations built outside its class on
+// its socket (asio/buffer_pool.hpp): created on first use, as the object's
+// own operations do.
+template <class Sync, class Executor>
+const std::shared_ptr<SocketState<Sync, Executor>>& shared_state_of(AsyncObject<Sync, Executor>& object);
+
+template <class Sync, class Executor>
 class AsyncObject {
 public:
     using executor_type = Executor;
@@ -123,6 +132,8 @@ protected:
     }
 
 private:
+    friend const std::shared_ptr<state_type>& shared_state_of<>(AsyncObject& object);
+
     void close_quietly() noexcept {
         if (state_)
             state_->close_quietly();
@@ -131,5 +142,10 @@ private:
     executor_type executor_;
     std::shared_ptr<state_type> state_;
 };
+
+template <class Sync, class Executor>
+const std::shared_ptr<SocketState<Sync, Executor>>& shared_state_of(AsyncObject<Sync, Executor>& object) {
+    return object.shared_state();
+}
 
 } // namespace localsock::asio_detail
