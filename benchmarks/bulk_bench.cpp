@@ -1,33 +1,50 @@
 // Bulk transfer between two processes (issue 14): each message fully
 // written by the producer (memset) and fully read by the consumer (a sum of
-// its 64-bit words), through
-//   raw-stream     socketpair, write / read (the hand-written floor of copying)
-//   stream         LocalStream::pair, write_all / read_exact
+// its bytes at memory speed), through
+//   raw-stream     a stream opened without handle passing, plain read()/
+//                  write() (ReadFile/WriteFile) on its descriptor: the
+//                  hand-written floor of copying
+//   stream         LocalStream, write_all / read_exact
 //   fresh-region   a new sealed SharedMemory per message, its handle sent,
 //                  adopted and mapped by the consumer (one ack per message)
 //   pool           BufferPoolProducer / Consumer, 4 slots of the message size
 // and, in one process, memcpy of the same size (the floor the issue sets).
+// The producer is this program again (`--produce CONTENDER SIZE COUNT
+// NAME`), connected to the consumer's listener by name; only the steady
+// state is timed (see warm_up_messages). Contenders run interleaved, round
+// by round; the medians and the ratios of one run are printed.
 //
-//   bulk_bench [--quick] [--sizes 65536,1048576,16777216] [--mib-per-size 1024]
+//   bench-bulk [--quick] [--sizes 65536,1048576,16777216] [--mib-per-size 1024]
+//              [--rounds 3] [--only CONTENDER] [--slots 4]
 //
-// One JSON line per contender and size: {"contender", "size", "mib_per_s"}.
-// POSIX: the producer is a fork()ed child.
+// One JSON line per contender and size ({"contender", "size", "messages",
+// "mib_per_s", "rounds"}), then one per ratio ({"ratio": "pool/stream", ...}).
+#include "harness.hpp"
+#include "platform.hpp"
+
 #include <localsock/localsock.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <map>
+#include <optional>
 #include <string>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include <vector>
 
 using namespace localsock;
 using Clock = std::chrono::steady_clock;
+
+// What the platform helpers call on an error (the harness's own, which
+// bench-bulk does not link: it has a main of its own).
+[[noreturn]] void bench::fail(const std::string& what) {
+    std::fprintf(stderr, "bench-bulk: %s failed\n", what.c_str());
+    std::exit(1);
+}
 
 namespace {
 
@@ -87,26 +104,152 @@ private:
     Clock::time_point start_, end_;
 };
 
-// Runs `producer` in a child process and `consumer` (which returns its timed
-// seconds) here.
-double run_pair(const std::function<void()>& producer, const std::function<double()>& consumer) {
-    const pid_t child = ::fork();
-    if (child < 0) {
-        std::perror("fork");
-        std::exit(1);
+std::size_t pool_slots = 4;
+
+// The name of one producer/consumer pair's listener.
+std::string pair_name(const char* contender, std::size_t size) {
+    static unsigned serial = 0;
+    return "localsock-bulk-" + std::to_string(bench::process_id()) + "-" + contender + "-" + std::to_string(size) +
+           "-" + std::to_string(++serial);
+}
+
+// --- producers (the child's side) ------------------------------------------------
+
+void produce_raw_stream(LocalStream& channel, std::size_t size, std::size_t total) {
+    std::vector<std::byte> buffer(size);
+    for (std::size_t m = 0; m < total; ++m) {
+        produce(buffer, m);
+        bench::raw_write_all(channel.native_handle(), buffer);
     }
-    if (child == 0) {
-        producer();
-        std::fflush(stdout);
-        ::_exit(0);
+}
+
+void produce_stream(LocalStream& channel, std::size_t size, std::size_t total) {
+    std::vector<std::byte> buffer(size);
+    for (std::size_t m = 0; m < total; ++m) {
+        produce(buffer, m);
+        channel.write_all(localsock::buffer(buffer));
     }
-    const double seconds = consumer();
-    int status = 0;
-    ::waitpid(child, &status, 0);
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        std::fprintf(stderr, "producer failed\n");
-        std::exit(1);
+}
+
+void produce_fresh_regions(LocalSeqpacket& channel, std::size_t size, std::size_t total) {
+    char ack = 0;
+    for (std::size_t m = 0; m < total; ++m) {
+        SharedMemory memory = SharedMemory::create(size, "bulk");
+        {
+            const SharedMapping view = memory.map(MapAccess::read_write);
+            produce(view.writable(), m);
+        }
+        memory.seal(seals::immutable);
+        channel.send("r", {memory.handle()});
+        (void)channel.receive(MutableBuffer(&ack, 1));
     }
+}
+
+void produce_pool(LocalSeqpacket& channel, std::size_t size, std::size_t total) {
+    BufferPoolProducer producer = BufferPoolProducer::create(channel, {size, pool_slots});
+    for (std::size_t m = 0; m < total; ++m) {
+        PoolSlot slot = producer.acquire();
+        produce(slot.bytes(), m);
+        producer.submit(std::move(slot), size);
+    }
+    producer.drain();
+}
+
+int run_producer(const std::string& contender, std::size_t size, std::size_t total, const std::string& name) {
+    const LocalSocketName at = LocalSocketName::namespaced(name);
+    if (contender == "raw-stream" || contender == "stream") {
+        ConnectOptions options;
+        options.handle_passing = contender == "stream";
+        LocalStream channel = LocalStream::connect(at, options);
+        (contender == "stream" ? produce_stream : produce_raw_stream)(channel, size, total);
+        char end = 0;
+        (void)channel.read_some(MutableBuffer(&end, 1)); // the consumer's end: all read
+        return 0;
+    }
+    LocalSeqpacket channel = LocalSeqpacket::connect(at);
+    (contender == "pool" ? produce_pool : produce_fresh_regions)(channel, size, total);
+    return 0;
+}
+
+// --- consumers (timed, here) ------------------------------------------------------
+
+double consume_raw_stream(LocalStream& channel, std::size_t size, std::size_t warm_up, std::size_t total) {
+    std::vector<std::byte> buffer(size);
+    SteadyTimer timer(warm_up);
+    for (std::size_t m = 0; m < total; ++m) {
+        bench::raw_read_exact(channel.native_handle(), buffer);
+        sink = sink + consume(buffer);
+        timer.message_done(m);
+    }
+    return timer.seconds();
+}
+
+double consume_stream(LocalStream& channel, std::size_t size, std::size_t warm_up, std::size_t total) {
+    std::vector<std::byte> buffer(size);
+    SteadyTimer timer(warm_up);
+    for (std::size_t m = 0; m < total; ++m) {
+        channel.read_exact(localsock::buffer(buffer));
+        sink = sink + consume(buffer);
+        timer.message_done(m);
+    }
+    return timer.seconds();
+}
+
+double consume_fresh_regions(LocalSeqpacket& channel, std::size_t size, std::size_t warm_up, std::size_t total) {
+    std::vector<OwnedHandle> handles;
+    char tag = 0;
+    SteadyTimer timer(warm_up);
+    for (std::size_t m = 0; m < total; ++m) {
+        handles.clear();
+        (void)channel.receive(MutableBuffer(&tag, 1), handles);
+        const SharedMemory region = SharedMemory::adopt(std::move(handles.at(0)), {size, seals::immutable});
+        sink = sink + consume(region.map(MapAccess::read_only).bytes());
+        channel.send("a");
+        timer.message_done(m);
+    }
+    return timer.seconds();
+}
+
+double consume_pool(LocalSeqpacket& channel, std::size_t, std::size_t warm_up, std::size_t total) {
+    BufferPoolConsumer consumer = BufferPoolConsumer::accept(channel);
+    SteadyTimer timer(warm_up);
+    for (std::size_t m = 0; m < total; ++m) {
+        PoolFrame frame = consumer.receive();
+        sink = sink + consume(frame.bytes());
+        consumer.release(std::move(frame));
+        timer.message_done(m);
+    }
+    return timer.seconds();
+}
+
+// One contender, one size: the producer started as a child process, the
+// consumer here. The seconds of the timed messages.
+double run_pair(const std::string& program, const char* contender, std::size_t size, std::size_t count) {
+    const std::size_t warm_up = warm_up_messages(count);
+    const std::size_t total = warm_up + count;
+    const std::string name = pair_name(contender, size);
+    const LocalSocketName at = LocalSocketName::namespaced(name);
+    const std::vector<std::string> args = {"--produce", contender, std::to_string(size), std::to_string(total), name};
+    const std::string which = contender;
+    double seconds = 0;
+    if (which == "raw-stream" || which == "stream") {
+        ListenerOptions options;
+        options.handle_passing = which == "stream";
+        LocalListener listener = LocalListener::bind(at, options);
+        bench::Child child = bench::Child::start(program, args);
+        LocalStream channel = listener.accept();
+        seconds = (which == "stream" ? consume_stream : consume_raw_stream)(channel, size, warm_up, total);
+        channel.close(); // the producer's last read ends
+        if (child.wait() != 0)
+            bench::fail("bulk producer");
+        return seconds;
+    }
+    LocalSeqpacketListener listener = LocalSeqpacketListener::bind(at);
+    bench::Child child = bench::Child::start(program, args);
+    LocalSeqpacket channel = listener.accept();
+    seconds = (which == "pool" ? consume_pool : consume_fresh_regions)(channel, size, warm_up, total);
+    if (child.wait() != 0)
+        bench::fail("bulk producer");
     return seconds;
 }
 
@@ -123,135 +266,6 @@ double memcpy_floor(std::size_t size, std::size_t count) {
     return timer.seconds();
 }
 
-double raw_stream(std::size_t size, std::size_t count) {
-    int fds[2];
-    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0)
-        std::exit(1);
-    const std::size_t total = warm_up_messages(count) + count;
-    const double seconds = run_pair(
-        [&] {
-            ::close(fds[1]);
-            std::vector<std::byte> buffer(size);
-            for (std::size_t m = 0; m < total; ++m) {
-                produce(buffer, m);
-                for (std::size_t done = 0; done < size;) {
-                    const ssize_t n = ::write(fds[0], buffer.data() + done, size - done);
-                    if (n <= 0)
-                        ::_exit(1);
-                    done += static_cast<std::size_t>(n);
-                }
-            }
-        },
-        [&] {
-            ::close(fds[0]);
-            std::vector<std::byte> buffer(size);
-            SteadyTimer timer(warm_up_messages(count));
-            for (std::size_t m = 0; m < total; ++m) {
-                for (std::size_t done = 0; done < size;) {
-                    const ssize_t n = ::read(fds[1], buffer.data() + done, size - done);
-                    if (n <= 0)
-                        std::exit(1);
-                    done += static_cast<std::size_t>(n);
-                }
-                sink = sink + consume(buffer);
-                timer.message_done(m);
-            }
-            return timer.seconds();
-        });
-    ::close(fds[1]);
-    return seconds;
-}
-
-double localsock_stream(std::size_t size, std::size_t count) {
-    auto [producer_end, consumer_end] = LocalStream::pair();
-    const std::size_t total = warm_up_messages(count) + count;
-    return run_pair(
-        [&] {
-            consumer_end.close();
-            std::vector<std::byte> buffer(size);
-            for (std::size_t m = 0; m < total; ++m) {
-                produce(buffer, m);
-                producer_end.write_all(localsock::buffer(buffer));
-            }
-        },
-        [&] {
-            producer_end.close();
-            std::vector<std::byte> buffer(size);
-            SteadyTimer timer(warm_up_messages(count));
-            for (std::size_t m = 0; m < total; ++m) {
-                consumer_end.read_exact(localsock::buffer(buffer));
-                sink = sink + consume(buffer);
-                timer.message_done(m);
-            }
-            return timer.seconds();
-        });
-}
-
-double fresh_region(std::size_t size, std::size_t count) {
-    auto [producer_end, consumer_end] = LocalSeqpacket::pair();
-    const std::size_t total = warm_up_messages(count) + count;
-    return run_pair(
-        [&] {
-            consumer_end.close();
-            char ack = 0;
-            for (std::size_t m = 0; m < total; ++m) {
-                SharedMemory memory = SharedMemory::create(size, "bulk");
-                {
-                    const SharedMapping view = memory.map(MapAccess::read_write);
-                    produce(view.writable(), m);
-                }
-                memory.seal(seals::immutable);
-                producer_end.send("r", {memory.handle()});
-                (void)producer_end.receive(MutableBuffer(&ack, 1));
-            }
-        },
-        [&] {
-            producer_end.close();
-            std::vector<OwnedHandle> handles;
-            char tag = 0;
-            SteadyTimer timer(warm_up_messages(count));
-            for (std::size_t m = 0; m < total; ++m) {
-                handles.clear();
-                (void)consumer_end.receive(MutableBuffer(&tag, 1), handles);
-                const SharedMemory region = SharedMemory::adopt(std::move(handles.at(0)), {size, seals::immutable});
-                sink = sink + consume(region.map(MapAccess::read_only).bytes());
-                consumer_end.send("a");
-                timer.message_done(m);
-            }
-            return timer.seconds();
-        });
-}
-
-std::size_t pool_slots = 4;
-
-double pool(std::size_t size, std::size_t count) {
-    auto [producer_end, consumer_end] = LocalSeqpacket::pair();
-    const std::size_t total = warm_up_messages(count) + count;
-    return run_pair(
-        [&] {
-            consumer_end.close();
-            BufferPoolProducer producer = BufferPoolProducer::create(producer_end, {size, pool_slots});
-            for (std::size_t m = 0; m < total; ++m) {
-                PoolSlot slot = producer.acquire();
-                produce(slot.bytes(), m);
-                producer.submit(std::move(slot), size);
-            }
-            producer.drain();
-        },
-        [&] {
-            producer_end.close();
-            BufferPoolConsumer consumer = BufferPoolConsumer::accept(consumer_end);
-            SteadyTimer timer(warm_up_messages(count));
-            for (std::size_t m = 0; m < total; ++m) {
-                PoolFrame frame = consumer.receive();
-                sink = sink + consume(frame.bytes());
-                consumer.release(std::move(frame));
-                timer.message_done(m);
-            }
-            return timer.seconds();
-        });
-}
-
 std::vector<std::size_t> parse_sizes(const char* text) {
     std::vector<std::size_t> sizes;
     for (const char* p = text; *p != '\0';) {
@@ -265,8 +279,12 @@ std::vector<std::size_t> parse_sizes(const char* text) {
 } // namespace
 
 int main(int argc, char** argv) {
+    if (argc == 6 && std::string(argv[1]) == "--produce")
+        return run_producer(argv[2], std::strtoull(argv[3], nullptr, 10), std::strtoull(argv[4], nullptr, 10),
+                            argv[5]);
     std::vector<std::size_t> sizes = {64 * 1024, 1024 * 1024, 16 * 1024 * 1024};
     std::size_t mib_per_size = 1024;
+    std::size_t rounds = 1;
     std::string only;
     for (int i = 1; i < argc; ++i) {
         const std::string arg = argv[i];
@@ -278,23 +296,45 @@ int main(int argc, char** argv) {
             only = argv[++i];
         else if (arg == "--slots" && i + 1 < argc)
             pool_slots = std::strtoull(argv[++i], nullptr, 10);
+        else if (arg == "--rounds" && i + 1 < argc)
+            rounds = std::max<std::size_t>(1, std::strtoull(argv[++i], nullptr, 10));
         else if (arg == "--mib-per-size" && i + 1 < argc)
             mib_per_size = std::strtoull(argv[++i], nullptr, 10);
+        else {
+            std::fprintf(stderr, "bench-bulk: unknown argument %s\n", arg.c_str());
+            return 2;
+        }
     }
-    const std::pair<const char*, double (*)(std::size_t, std::size_t)> contenders[] = {
-        {"memcpy", memcpy_floor}, {"raw-stream", raw_stream}, {"stream", localsock_stream},
-        {"fresh-region", fresh_region}, {"pool", pool},
-    };
+    const std::string program = bench::this_program(argv[0]);
+    const char* const contenders[] = {"memcpy", "raw-stream", "stream", "fresh-region", "pool"};
     for (const std::size_t size : sizes) {
         const std::size_t count = std::max<std::size_t>(4, (mib_per_size << 20) / size);
-        for (const auto& [name, run] : contenders) {
-            if (!only.empty() && only != name)
-                continue;
-            const double seconds = run(size, count);
-            std::printf("{\"contender\":\"%s\",\"size\":%zu,\"messages\":%zu,\"mib_per_s\":%.1f}\n", name, size, count,
-                        static_cast<double>(size) * static_cast<double>(count) / 1048576.0 / seconds);
-            std::fflush(stdout);
+        std::map<std::string, std::vector<double>> rates;
+        for (std::size_t round = 0; round < rounds; ++round)
+            for (const char* contender : contenders) {
+                if (!only.empty() && only != contender)
+                    continue;
+                const double seconds = std::string(contender) == "memcpy" ? memcpy_floor(size, count)
+                                                                          : run_pair(program, contender, size, count);
+                rates[contender].push_back(static_cast<double>(size) * static_cast<double>(count) / 1048576.0 /
+                                           seconds);
+            }
+        std::map<std::string, double> median;
+        for (auto& [contender, values] : rates) {
+            std::sort(values.begin(), values.end());
+            median[contender] = values[values.size() / 2];
         }
+        for (const char* contender : contenders)
+            if (median.count(contender) != 0)
+                std::printf("{\"contender\":\"%s\",\"size\":%zu,\"messages\":%zu,\"rounds\":%zu,\"mib_per_s\":%.1f}\n",
+                            contender, size, count, rounds, median[contender]);
+        const std::pair<const char*, const char*> ratios[] = {
+            {"pool", "stream"}, {"pool", "raw-stream"}, {"pool", "memcpy"}, {"stream", "raw-stream"}};
+        for (const auto& [over, under] : ratios)
+            if (median.count(over) != 0 && median.count(under) != 0)
+                std::printf("{\"ratio\":\"%s/%s\",\"size\":%zu,\"value\":%.3f}\n", over, under, size,
+                            median[over] / median[under]);
+        std::fflush(stdout);
     }
     return 0;
 }

@@ -315,15 +315,16 @@ def main():
         os.unlink(data.name)
 
     if args.report:
-        # benchmarks/relay_bench.py writes a section of its own into the
-        # same report, between markers: kept as it is.
+        # benchmarks/relay_bench.py and bulk_report.py write sections of
+        # their own into the same report, between markers: kept as they are.
         kept = ""
         if os.path.exists(args.report):
             with open(args.report) as old:
                 text = old.read()
-            begin, end = "<!-- relay-benchmark -->", "<!-- /relay-benchmark -->"
-            if begin in text and end in text:
-                kept = "\n" + text[text.index(begin):text.index(end) + len(end)] + "\n"
+            for section in ("relay", "bulk"):
+                begin, end = f"<!-- {section}-benchmark -->", f"<!-- /{section}-benchmark -->"
+                if begin in text and end in text:
+                    kept += "\n" + text[text.index(begin):text.index(end) + len(end)] + "\n"
         with open(args.report, "w") as report:
             report.write(WINE_HEAD if args.wine else REPORT_HEAD)
             report.write(table + "\n\n" + summary + "\n\n" + verdict + "\n")
