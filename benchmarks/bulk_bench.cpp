@@ -15,7 +15,7 @@
 // by round; the medians and the ratios of one run are printed.
 //
 //   bench-bulk [--quick] [--sizes 65536,1048576,16777216] [--mib-per-size 1024]
-//              [--rounds 3] [--only CONTENDER] [--slots 4]
+//              [--rounds 3] [--only CONTENDER] [--slots 4] [--pin]
 //
 // One JSON line per contender and size ({"contender", "size", "messages",
 // "mib_per_s", "rounds"}), then one per ratio ({"ratio": "pool/stream", ...}).
@@ -105,6 +105,10 @@ private:
 };
 
 std::size_t pool_slots = 4;
+// --pin: the consumer on CPU 0, every producer on CPU 1. Unpinned, the
+// scheduler sometimes puts the two on one CPU (a wakeup pulls the woken
+// process to its waker's CPU) and the pair's figures halve, run to run.
+bool pinned = false;
 
 // The name of one producer/consumer pair's listener.
 std::string pair_name(const char* contender, std::size_t size) {
@@ -229,7 +233,8 @@ double run_pair(const std::string& program, const char* contender, std::size_t s
     const std::size_t total = warm_up + count;
     const std::string name = pair_name(contender, size);
     const LocalSocketName at = LocalSocketName::namespaced(name);
-    const std::vector<std::string> args = {"--produce", contender, std::to_string(size), std::to_string(total), name};
+    const std::vector<std::string> args = {"--produce", contender, std::to_string(size), std::to_string(total), name,
+                                           pinned ? "1" : "-"};
     const std::string which = contender;
     double seconds = 0;
     if (which == "raw-stream" || which == "stream") {
@@ -279,9 +284,12 @@ std::vector<std::size_t> parse_sizes(const char* text) {
 } // namespace
 
 int main(int argc, char** argv) {
-    if (argc == 6 && std::string(argv[1]) == "--produce")
+    if (argc == 7 && std::string(argv[1]) == "--produce") {
+        if (std::string(argv[6]) != "-")
+            (void)bench::pin_to_cpu(static_cast<unsigned>(std::strtoul(argv[6], nullptr, 10)));
         return run_producer(argv[2], std::strtoull(argv[3], nullptr, 10), std::strtoull(argv[4], nullptr, 10),
                             argv[5]);
+    }
     std::vector<std::size_t> sizes = {64 * 1024, 1024 * 1024, 16 * 1024 * 1024};
     std::size_t mib_per_size = 1024;
     std::size_t rounds = 1;
@@ -296,6 +304,8 @@ int main(int argc, char** argv) {
             only = argv[++i];
         else if (arg == "--slots" && i + 1 < argc)
             pool_slots = std::strtoull(argv[++i], nullptr, 10);
+        else if (arg == "--pin")
+            pinned = true;
         else if (arg == "--rounds" && i + 1 < argc)
             rounds = std::max<std::size_t>(1, std::strtoull(argv[++i], nullptr, 10));
         else if (arg == "--mib-per-size" && i + 1 < argc)
@@ -304,6 +314,10 @@ int main(int argc, char** argv) {
             std::fprintf(stderr, "bench-bulk: unknown argument %s\n", arg.c_str());
             return 2;
         }
+    }
+    if (pinned && !bench::pin_to_cpu(0)) {
+        std::fprintf(stderr, "bench-bulk: cannot pin to CPU 0; running unpinned\n");
+        pinned = false;
     }
     const std::string program = bench::this_program(argv[0]);
     const char* const contenders[] = {"memcpy", "raw-stream", "stream", "fresh-region", "pool"};

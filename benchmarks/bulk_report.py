@@ -54,12 +54,12 @@ def table(rates, ratios, relative):
             if rate is None:
                 cells.append("")
             elif relative:
-                cells.append(f"{rate / rates[('memcpy', s)]:.3f}× memcpy")
+                cells.append(f"{rate / rates[('stream', s)]:.2f}× stream")
             else:
                 cells.append(f"{rate:,.0f} MiB/s")
         lines.append(f"| {LABELS[contender]} | " + " | ".join(cells) + " |")
     for ratio in ["pool/stream", "pool/raw-stream", "pool/memcpy"]:
-        cells = [f"**{ratios[(ratio, s)]:.2f}×**" if (ratio, s) in ratios else "" for s in sizes]
+        cells = [f"**{ratios[(ratio, s)]:.3g}×**" if (ratio, s) in ratios else "" for s in sizes]
         lines.append(f"| {ratio} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -102,7 +102,8 @@ def main():
                "24-byte descriptor per message and one back per release.\n\n" + linux + "\n\n"
                + "\n".join(f"- {line}" for line in verdict) + "\n")
     if wine:
-        section += ("\nUnder Wine (one round, relative to memcpy in the same run: Wine is not Windows; a "
+        section += ("\nUnder Wine (one round, 256 MiB per size, relative to localsock's stream in the same run: "
+                    "Wine is not Windows; a "
                     "section is a pagefile-backed mapping, a frame or release a message on a message-mode "
                     "pipe):\n\n" + wine + "\n")
     section += END + "\n"

@@ -32,6 +32,9 @@ private:
     localsock::native_handle_type process_{};
     long id_ = -1;
 };
+// Runs the calling process on one CPU only (false where that cannot be
+// done: the benchmark then says so and runs unpinned).
+bool pin_to_cpu(unsigned cpu);
 void raw_write_all(localsock::native_handle_type handle, std::span<const std::byte> bytes);
 void raw_read_exact(localsock::native_handle_type handle, std::span<std::byte> bytes);
 

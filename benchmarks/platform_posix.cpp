@@ -2,6 +2,7 @@
 #include "platform.hpp"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -21,6 +22,18 @@ std::vector<localsock::OwnedHandle> handles_to_send(std::size_t count) {
             fail("open /dev/null");
     }
     return handles;
+}
+
+bool pin_to_cpu(unsigned cpu) {
+#if defined(__linux__)
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    return ::sched_setaffinity(0, sizeof set, &set) == 0;
+#else
+    (void)cpu;
+    return false;
+#endif
 }
 
 unsigned long process_id() { return static_cast<unsigned long>(::getpid()); }

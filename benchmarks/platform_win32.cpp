@@ -19,6 +19,10 @@ std::vector<localsock::OwnedHandle> handles_to_send(std::size_t count) {
     return handles;
 }
 
+bool pin_to_cpu(unsigned cpu) {
+    return ::SetProcessAffinityMask(::GetCurrentProcess(), DWORD_PTR{1} << cpu) != 0;
+}
+
 unsigned long process_id() { return ::GetCurrentProcessId(); }
 
 std::string this_program(const char*) {
