@@ -14,6 +14,8 @@ import argparse
 import json
 import subprocess
 
+from report_section import replace_section
+
 BEGIN, END = "<!-- bulk-benchmark -->", "<!-- /bulk-benchmark -->"
 CONTENDERS = ["memcpy", "raw-stream", "stream", "fresh-region", "pool"]
 LABELS = {
@@ -107,17 +109,7 @@ def main():
                     "section is a pagefile-backed mapping, a frame or release a message on a message-mode "
                     "pipe):\n\n" + wine + "\n")
     section += END + "\n"
-    try:
-        with open(args.report) as f:
-            text = f.read()
-    except FileNotFoundError:
-        text = ""
-    if BEGIN in text and END in text:
-        text = text[:text.index(BEGIN)] + section + text[text.index(END) + len(END) + 1:]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    with open(args.report, "w") as f:
-        f.write(text)
+    replace_section(args.report, BEGIN, END, section)
 
 
 if __name__ == "__main__":

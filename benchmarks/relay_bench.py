@@ -23,6 +23,8 @@ import subprocess
 import sys
 import time
 
+from report_section import replace_section
+
 BEGIN, END = "<!-- relay-benchmark -->", "<!-- /relay-benchmark -->"
 
 SINK = r"""
@@ -124,17 +126,7 @@ def main():
                    "round by round). `lsock relay` forwards with the library's `receive`/`send` (256 KiB "
                    "reads, handles forwarded too: none here), one thread per direction; socat copies through "
                    "its select loop.\n\n" + table + f"\n{END}\n")
-        try:
-            with open(args.report) as f:
-                text = f.read()
-        except FileNotFoundError:
-            text = ""
-        if BEGIN in text and END in text:
-            text = text[:text.index(BEGIN)] + section + text[text.index(END) + len(END) + 1:]
-        else:
-            text = text.rstrip("\n") + "\n\n" + section
-        with open(args.report, "w") as f:
-            f.write(text)
+        replace_section(args.report, BEGIN, END, section)
 
 
 if __name__ == "__main__":

@@ -138,8 +138,8 @@ TEST_CASE("async buffer pool: acquire waits for the consumer's release; submit h
             consumer.release(std::move(frame));
     });
 
-    // Two slots: two frames go without waiting.
-    for (std::size_t frame = 0; frame < 2; ++frame) {
+    // One frame: acquired (it must not wait), filled, submitted.
+    auto send_frame = [&](std::size_t frame) {
         std::optional<net_error_code> acquired, submitted;
         PoolSlot slot;
         producer.async_acquire([&](net_error_code ec, PoolSlot s) {
@@ -152,8 +152,12 @@ TEST_CASE("async buffer pool: acquire waits for the consumer's release; submit h
         fill_frame(slot.bytes().first(length), frame);
         producer.async_submit(std::move(slot), length, [&](net_error_code ec) { submitted = ec; });
         REQUIRE(testing::run_until(context, [&] { return submitted.has_value(); }));
-        CHECK_FALSE(*submitted);
-    }
+        REQUIRE_FALSE(*submitted);
+    };
+
+    // Two slots: two frames go without waiting.
+    for (std::size_t frame = 0; frame < 2; ++frame)
+        send_frame(frame);
 
     // The third waits: both slots are the consumer's.
     std::optional<net_error_code> third;
@@ -189,21 +193,8 @@ TEST_CASE("async buffer pool: acquire waits for the consumer's release; submit h
     // the pool: the rest of the frames still flow through both slots.
     producer.cancel(std::move(third_slot));
     release_allowed = async_frames;
-    for (std::size_t frame = 2; frame < async_frames; ++frame) {
-        std::optional<net_error_code> acquired, submitted;
-        PoolSlot slot;
-        producer.async_acquire([&](net_error_code ec, PoolSlot s) {
-            acquired = ec;
-            slot = std::move(s);
-        });
-        REQUIRE(testing::run_until(context, [&] { return acquired.has_value(); }));
-        REQUIRE_FALSE(*acquired);
-        const std::size_t length = async_frame_length(frame);
-        fill_frame(slot.bytes().first(length), frame);
-        producer.async_submit(std::move(slot), length, [&](net_error_code ec) { submitted = ec; });
-        REQUIRE(testing::run_until(context, [&] { return submitted.has_value(); }));
-        REQUIRE_FALSE(*submitted);
-    }
+    for (std::size_t frame = 2; frame < async_frames; ++frame)
+        send_frame(frame);
     std::optional<net_error_code> drained;
     producer.async_drain([&](net_error_code ec) { drained = ec; });
     REQUIRE(testing::run_until(context, [&] { return drained.has_value(); }));
