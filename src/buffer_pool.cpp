@@ -23,7 +23,8 @@ std::error_code protocol_error() noexcept { return make_error_code(errc::protoco
 BufferPoolProducer::BufferPoolProducer(BufferPoolProducer&& other) noexcept
     : channel_(std::exchange(other.channel_, nullptr)), memory_(std::move(other.memory_)),
       mapping_(std::move(other.mapping_)), slot_size_(std::exchange(other.slot_size_, 0)),
-      owner_(std::move(other.owner_)), free_(std::move(other.free_)) {}
+      owner_(std::move(other.owner_)), run_(std::move(other.run_)),
+      free_slots_(std::exchange(other.free_slots_, 0)), next_(std::exchange(other.next_, 0)) {}
 
 BufferPoolProducer& BufferPoolProducer::operator=(BufferPoolProducer&& other) noexcept {
     if (this != &other) {
@@ -32,7 +33,9 @@ BufferPoolProducer& BufferPoolProducer::operator=(BufferPoolProducer&& other) no
         mapping_ = std::move(other.mapping_);
         slot_size_ = std::exchange(other.slot_size_, 0);
         owner_ = std::move(other.owner_);
-        free_ = std::move(other.free_);
+        run_ = std::move(other.run_);
+        free_slots_ = std::exchange(other.free_slots_, 0);
+        next_ = std::exchange(other.next_, 0);
     }
     return *this;
 }
@@ -40,7 +43,7 @@ BufferPoolProducer& BufferPoolProducer::operator=(BufferPoolProducer&& other) no
 BufferPoolConsumer::BufferPoolConsumer(BufferPoolConsumer&& other) noexcept
     : channel_(std::exchange(other.channel_, nullptr)), memory_(std::move(other.memory_)),
       mapping_(std::move(other.mapping_)), slot_size_(std::exchange(other.slot_size_, 0)),
-      held_(std::move(other.held_)) {}
+      held_(std::move(other.held_)), run_(std::move(other.run_)) {}
 
 BufferPoolConsumer& BufferPoolConsumer::operator=(BufferPoolConsumer&& other) noexcept {
     if (this != &other) {
@@ -49,6 +52,7 @@ BufferPoolConsumer& BufferPoolConsumer::operator=(BufferPoolConsumer&& other) no
         mapping_ = std::move(other.mapping_);
         slot_size_ = std::exchange(other.slot_size_, 0);
         held_ = std::move(other.held_);
+        run_ = std::move(other.run_);
     }
     return *this;
 }
@@ -67,9 +71,8 @@ BufferPoolProducer BufferPoolProducer::create(LocalSeqpacket& channel, const Buf
         producer.channel_ = &channel;
         producer.slot_size_ = options.slot_size;
         producer.owner_.assign(options.slot_count, Owner::free);
-        producer.free_.reserve(options.slot_count);
-        for (std::size_t i = options.slot_count; i > 0; --i)
-            producer.free_.push_back(static_cast<std::uint32_t>(i - 1));
+        producer.run_.assign(options.slot_count, 0);
+        producer.free_slots_ = options.slot_count;
         producer.memory_ = SharedMemory::create(options.slot_size * options.slot_count, "localsock-pool", ec);
         if (!ec)
             producer.mapping_ = producer.memory_.map(MapAccess::read_write, ec);
@@ -103,28 +106,63 @@ bool BufferPoolProducer::take_release(std::error_code& ec) noexcept {
         pool::parse_release(std::span(message, got.bytes), {static_cast<std::uint32_t>(owner_.size()), slot_size_}, ec);
     if (!slot)
         return false;
-    if (owner_[*slot] != Owner::consumer) { // a slot the consumer does not hold
+    if (owner_[*slot] != Owner::consumer || run_[*slot] == 0) { // not a frame the consumer holds
         ec = protocol_error();
         return false;
     }
-    owner_[*slot] = Owner::free;
-    free_.push_back(*slot);
+    set_owner(*slot, run_[*slot], Owner::free);
+    free_slots_ += run_[*slot];
+    run_[*slot] = 0;
     return true;
 }
 
-PoolSlot BufferPoolProducer::acquire(std::error_code& ec) noexcept {
+void BufferPoolProducer::set_owner(std::uint32_t first, std::uint32_t count, Owner owner) noexcept {
+    for (std::uint32_t i = first; i < first + count; ++i)
+        owner_[i] = owner;
+}
+
+// Next fit: from where the last run ended, then from the start. With frames
+// of one slot released in order, the slot after the last one is the free
+// one, found at once.
+bool BufferPoolProducer::find_free_run(std::uint32_t count, std::uint32_t& first) const noexcept {
+    if (free_slots_ < count)
+        return false;
+    const auto slots = static_cast<std::uint32_t>(owner_.size());
+    for (const auto& [from, to] : {std::pair{next_, slots}, std::pair{std::uint32_t{0}, slots}}) {
+        std::uint32_t length = 0;
+        for (std::uint32_t i = from; i < to; ++i) {
+            length = owner_[i] == Owner::free ? length + 1 : 0;
+            if (length == count) {
+                first = i + 1 - count;
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+PoolSlot BufferPoolProducer::acquire(std::error_code& ec) noexcept { return acquire(0, ec); }
+
+PoolSlot BufferPoolProducer::acquire(std::size_t size, std::error_code& ec) noexcept {
     ec.clear();
     if (channel_ == nullptr) {
         ec = std::make_error_code(std::errc::bad_file_descriptor);
         return {};
     }
-    while (free_.empty())
+    if (size > slot_size_ * owner_.size()) {
+        ec = std::make_error_code(std::errc::invalid_argument);
+        return {};
+    }
+    const auto count = static_cast<std::uint32_t>(pool::slots_spanned(size, slot_size_));
+    std::uint32_t first = 0;
+    while (!find_free_run(count, first))
         if (!take_release(ec))
             return {};
-    const std::uint32_t slot = free_.back();
-    free_.pop_back();
-    owner_[slot] = Owner::producer;
-    return PoolSlot(mapping_.writable().subspan(slot * slot_size_, slot_size_), slot);
+    set_owner(first, count, Owner::producer);
+    run_[first] = count;
+    free_slots_ -= count;
+    next_ = first + count == owner_.size() ? 0 : first + count;
+    return PoolSlot(mapping_.writable().subspan(first * slot_size_, count * slot_size_), first);
 }
 
 void BufferPoolProducer::submit(PoolSlot&& slot, std::size_t length, std::size_t offset,
@@ -134,8 +172,9 @@ void BufferPoolProducer::submit(PoolSlot&& slot, std::size_t length, std::size_t
         ec = std::make_error_code(std::errc::bad_file_descriptor);
         return;
     }
+    const std::size_t room = slot.bytes().size();
     if (!slot.valid() || slot.index() >= owner_.size() || owner_[slot.index()] != Owner::producer ||
-        offset > slot_size_ || length > slot_size_ - offset) {
+        run_[slot.index()] * slot_size_ != room || offset > room || length > room - offset) {
         ec = std::make_error_code(std::errc::invalid_argument);
         return;
     }
@@ -147,14 +186,24 @@ void BufferPoolProducer::submit(PoolSlot&& slot, std::size_t length, std::size_t
         cancel(std::move(slot)); // the consumer never got it
         return;
     }
-    owner_[slot.index()] = Owner::consumer;
+    // The frame holds the slots its bytes reach; the rest of the run was
+    // never sent and is free again.
+    const std::uint32_t first = slot.index();
+    const std::uint32_t acquired = run_[first];
+    const auto sent = static_cast<std::uint32_t>(pool::slots_spanned(offset + length, slot_size_));
+    set_owner(first, sent, Owner::consumer);
+    set_owner(first + sent, acquired - sent, Owner::free);
+    free_slots_ += acquired - sent;
+    run_[first] = sent;
     slot = PoolSlot();
 }
 
 void BufferPoolProducer::cancel(PoolSlot&& slot) noexcept {
-    if (slot.valid() && slot.index() < owner_.size() && owner_[slot.index()] == Owner::producer) {
-        owner_[slot.index()] = Owner::free;
-        free_.push_back(slot.index()); // capacity reserved for every slot
+    if (slot.valid() && slot.index() < owner_.size() && owner_[slot.index()] == Owner::producer &&
+        run_[slot.index()] != 0) {
+        set_owner(slot.index(), run_[slot.index()], Owner::free);
+        free_slots_ += run_[slot.index()];
+        run_[slot.index()] = 0;
     }
     slot = PoolSlot();
 }
@@ -168,7 +217,7 @@ void BufferPoolProducer::drain(std::error_code& ec) noexcept {
     std::size_t producer_held = 0;
     for (const Owner owner : owner_)
         producer_held += owner == Owner::producer;
-    while (free_.size() + producer_held < owner_.size())
+    while (free_slots_ + producer_held < owner_.size())
         if (!take_release(ec))
             return;
 }
@@ -202,6 +251,7 @@ BufferPoolConsumer BufferPoolConsumer::accept(LocalSeqpacket& channel, std::erro
         consumer.channel_ = &channel;
         consumer.slot_size_ = static_cast<std::size_t>(shape->slot_size);
         consumer.held_.assign(shape->slot_count, false);
+        consumer.run_.assign(shape->slot_count, 0);
         return consumer;
     } catch (const std::bad_alloc&) {
         ec = std::make_error_code(std::errc::not_enough_memory);
@@ -223,11 +273,14 @@ PoolFrame BufferPoolConsumer::receive(std::error_code& ec) noexcept {
         std::span(message, got.bytes), {static_cast<std::uint32_t>(held_.size()), slot_size_}, ec);
     if (!range)
         return {};
-    if (held_[range->slot]) { // given twice without a release: a lie
-        ec = protocol_error();
-        return {};
-    }
-    held_[range->slot] = true;
+    for (std::uint32_t i = range->slot; i < range->slot + range->slots; ++i)
+        if (held_[i]) { // given twice without a release: a lie
+            ec = protocol_error();
+            return {};
+        }
+    for (std::uint32_t i = range->slot; i < range->slot + range->slots; ++i)
+        held_[i] = true;
+    run_[range->slot] = range->slots;
     return PoolFrame(mapping_.bytes().subspan(range->slot * slot_size_ + range->offset, range->length), range->slot);
 }
 
@@ -237,7 +290,7 @@ void BufferPoolConsumer::release(PoolFrame&& frame, std::error_code& ec) noexcep
         ec = std::make_error_code(std::errc::bad_file_descriptor);
         return;
     }
-    if (!frame.valid() || frame.slot() >= held_.size() || !held_[frame.slot()]) {
+    if (!frame.valid() || frame.slot() >= held_.size() || run_[frame.slot()] == 0) {
         ec = std::make_error_code(std::errc::invalid_argument);
         return;
     }
@@ -245,8 +298,11 @@ void BufferPoolConsumer::release(PoolFrame&& frame, std::error_code& ec) noexcep
     channel_->send(buffer(message), ec);
     if (ec == std::errc::operation_would_block)
         return; // nothing sent: the frame stays the caller's, to release again
-    if (!ec)
-        held_[frame.slot()] = false;
+    if (!ec) {
+        for (std::uint32_t i = frame.slot(); i < frame.slot() + run_[frame.slot()]; ++i)
+            held_[i] = false;
+        run_[frame.slot()] = 0;
+    }
     frame = PoolFrame();
 }
 
@@ -259,9 +315,11 @@ BufferPoolProducer BufferPoolProducer::create(LocalSeqpacket& channel, const Buf
     return producer;
 }
 
-PoolSlot BufferPoolProducer::acquire() {
+PoolSlot BufferPoolProducer::acquire() { return acquire(std::size_t{0}); }
+
+PoolSlot BufferPoolProducer::acquire(std::size_t size) {
     std::error_code ec = detail::no_error();
-    PoolSlot slot = acquire(ec);
+    PoolSlot slot = acquire(size, ec);
     detail::throw_if_error(ec, "acquire a pool slot on", channel_ != nullptr ? channel_->name() : LocalSocketName());
     return slot;
 }

@@ -16,7 +16,8 @@ namespace {
 constexpr std::size_t frames_sent = 200;
 constexpr std::size_t test_slot_size = 64 * 1024;
 
-std::size_t frame_length(std::size_t frame) { return (frame * 7919) % test_slot_size + 1; }
+// Up to two and a half slots: frames of one, two and three slots.
+std::size_t frame_length(std::size_t frame) { return (frame * 7919) % (test_slot_size * 5 / 2) + 1; }
 std::byte frame_byte(std::size_t frame, std::size_t i) { return static_cast<std::byte>((frame * 31 + i) & 0xFF); }
 
 // A raw pool message, as a hostile peer would write it.
@@ -31,13 +32,14 @@ std::array<std::byte, 24> raw_message(std::uint32_t type, std::uint32_t slot, st
 
 } // namespace
 
-// Child: a producer of frames_sent frames through a pool of 4 slots.
+// Child: a producer of frames_sent frames through a pool of 4 slots, each in
+// the run of slots its length needs.
 CHILD_ROLE(pool_producer) {
     LocalSeqpacket channel = LocalSeqpacket::connect(LocalSocketName::parse(args.at(0)));
     BufferPoolProducer producer = BufferPoolProducer::create(channel, {test_slot_size, 4});
     for (std::size_t frame = 0; frame < frames_sent; ++frame) {
-        PoolSlot slot = producer.acquire();
         const std::size_t length = frame_length(frame);
+        PoolSlot slot = producer.acquire(length);
         for (std::size_t i = 0; i < length; ++i)
             slot.bytes()[i] = frame_byte(frame, i);
         producer.submit(std::move(slot), length);
@@ -48,7 +50,7 @@ CHILD_ROLE(pool_producer) {
 
 TEST_SUITE("ipc") {
 
-TEST_CASE("buffer pool: frames from another process arrive whole, in order, through 4 slots") {
+TEST_CASE("buffer pool: frames from another process arrive whole, in order, through 4 slots in runs") {
     const testing::HandleLeakCheck leaks;
     const LocalSocketName name = testing::unique_namespaced_name("pool");
     LocalSeqpacketListener listener = LocalSeqpacketListener::bind(name);
@@ -113,7 +115,8 @@ TEST_CASE("buffer pool: a consumer refuses descriptors that lie, a producer refu
     SUBCASE("a slot out of range, a range out of its slot, a slot given twice, a foreign message") {
         const std::array<std::byte, 24> lies[] = {
             raw_message(2, 2, 0, 1),          // slot 2 of 2
-            raw_message(2, 0, 4000, 100),     // past the slot's end
+            raw_message(2, 1, 4000, 100),     // past the region's end (slot 1 is the last)
+            raw_message(2, 0, 8000, 200),     // the same from slot 0
             raw_message(2, 0, ~0ull, 2),      // an offset that wraps
             raw_message(3, 0, 0, 0),          // a release, sent to the consumer
         };
@@ -131,6 +134,22 @@ TEST_CASE("buffer pool: a consumer refuses descriptors that lie, a producer refu
         CHECK_THROWS_WITH((producer_end.send(buffer(raw_message(2, 9, 0, 1))), consumer.receive()),
                           doctest::Contains("receive a pool frame on"));
     }
+    SUBCASE("a frame whose run reaches a slot the consumer holds") {
+        producer_end.send(buffer(raw_message(2, 1, 0, 8)));
+        const PoolFrame held = consumer.receive();
+        CHECK(held.slot() == 1);
+        producer_end.send(buffer(raw_message(2, 0, 100, 4000))); // slots 0 and 1
+        CHECK_FALSE(consumer.receive(ec).valid());
+        CHECK(ec == errc::protocol_error);
+    }
+    SUBCASE("a release of a slot inside a run, not its first") {
+        PoolSlot run = producer.acquire(8192);
+        REQUIRE(run.bytes().size() == 8192);
+        producer.submit(std::move(run), 8192);
+        consumer_end.send(buffer(raw_message(3, 1, 0, 0)));
+        CHECK_FALSE(producer.acquire(ec).valid());
+        CHECK(ec == errc::protocol_error);
+    }
     SUBCASE("a release of a slot the consumer never had") {
         consumer_end.send(buffer(raw_message(3, 0, 0, 0)));
         producer.acquire(ec);
@@ -138,6 +157,54 @@ TEST_CASE("buffer pool: a consumer refuses descriptors that lie, a producer refu
         CHECK_FALSE(producer.acquire(ec).valid());
         CHECK(ec == errc::protocol_error);
     }
+}
+
+TEST_CASE("buffer pool: a frame larger than a slot takes a run; the unused rest of a run goes back at submit") {
+    const testing::HandleLeakCheck leaks;
+    auto [producer_end, consumer_end] = LocalSeqpacket::pair();
+    BufferPoolProducer producer = BufferPoolProducer::create(producer_end, {4096, 4});
+    BufferPoolConsumer consumer = BufferPoolConsumer::accept(consumer_end);
+    std::error_code ec;
+    CHECK_FALSE(producer.acquire(4 * 4096 + 1, ec).valid());
+    CHECK(ec == std::errc::invalid_argument);
+
+    PoolSlot big = producer.acquire(10000);
+    REQUIRE(big.bytes().size() == 3 * 4096);
+    CHECK(big.index() == 0);
+    for (std::size_t i = 0; i < 10000; ++i)
+        big.bytes()[i] = frame_byte(5, i);
+    producer.submit(std::move(big), 10000);
+    // One slot is left: a run of two must wait, one slot need not.
+    producer_end.set_nonblocking(true);
+    CHECK_FALSE(producer.acquire(5000, ec).valid());
+    CHECK(ec == std::errc::operation_would_block);
+    PoolSlot last = producer.acquire(ec);
+    REQUIRE(last.valid());
+    CHECK(last.index() == 3);
+    producer.cancel(std::move(last));
+
+    PoolFrame frame = consumer.receive();
+    REQUIRE(frame.bytes().size() == 10000);
+    std::size_t wrong = 0;
+    for (std::size_t i = 0; i < 10000; ++i)
+        wrong += frame.bytes()[i] != frame_byte(5, i);
+    CHECK(wrong == 0);
+    consumer.release(std::move(frame)); // the whole run of three
+    PoolSlot all = producer.acquire(4 * 4096, ec);
+    REQUIRE(all.valid());
+    CHECK(all.bytes().size() == 4 * 4096);
+    // Only the first slot is sent: the other three are free at once.
+    producer.submit(std::move(all), 100, 50);
+    PoolSlot rest = producer.acquire(3 * 4096, ec);
+    REQUIRE(rest.valid());
+    CHECK(rest.index() == 1);
+    producer.cancel(std::move(rest));
+    PoolFrame small = consumer.receive();
+    CHECK(small.bytes().size() == 100);
+    CHECK(small.slot() == 0);
+    consumer.release(std::move(small));
+    producer_end.set_nonblocking(false);
+    producer.drain();
 }
 
 TEST_CASE("buffer pool: a setup without its region, or with a region anybody can write, is refused") {

@@ -1,13 +1,17 @@
 // localsock: a zero-copy buffer pool for bulk data between two processes.
 //
-// One shared region per connection, cut into fixed slots and mapped once on
-// each side. The producer writes a frame into a slot and sends only a
-// 24-byte descriptor (slot, offset, length) over a LocalSeqpacket; the
-// consumer reads the frame in place and releases the slot back.
+// One shared region per connection, cut into slots of one size and mapped
+// once on each side. The producer writes a frame into a slot — or into a
+// run of consecutive slots, for a frame larger than one — and sends only a
+// 24-byte descriptor (first slot, offset, length) over a LocalSeqpacket;
+// the consumer reads the frame in place and releases it back.
 //
 // Ownership protocol: a slot is free (the producer may acquire it), then
 // the producer's (it writes), then submitted — the consumer's: the producer
-// must not touch it until the consumer's release arrives. So nothing in the
+// must not touch it until the consumer's release arrives. A frame holds
+// exactly the slots its bytes reach (from its run's first slot; one at
+// least); a submit gives the rest of an acquired run back to the pool at
+// once, and a release gives back the frame's whole run. So nothing in the
 // pool is read while it is written, as long as both ends follow the
 // protocol. The socket's send and receive order the writes before the reads
 // (no other synchronisation is needed). The region is sealed
@@ -19,8 +23,11 @@
 // the consumer holds): a lie is errc::protocol_error, never an access
 // outside the region.
 //
-// Flow control: acquire() waits for a release when every slot is out (on a
-// non-blocking channel: std::errc::operation_would_block).
+// Flow control: acquire() waits for releases until it finds its slots free
+// in a row (on a non-blocking channel: std::errc::operation_would_block). A
+// run of N slots needs N free in a row: a consumer that holds frames while
+// it waits for the next one can keep a large acquire waiting for ever, as it
+// can keep any acquire waiting by holding every slot.
 //
 // Threads: each end is used by one thread at a time; the producer and the
 // consumer are different objects in different processes (or threads).
@@ -43,12 +50,14 @@ struct BufferPoolOptions {
     std::size_t slot_count = 8;
 };
 
-// A slot the producer is writing: give it on with submit(), or back to the
-// pool with cancel().
+// A slot (or a run of slots) the producer is writing: give it on with
+// submit(), or back to the pool with cancel().
 class PoolSlot {
 public:
     PoolSlot() noexcept = default;
+    // The whole run: slot_size() bytes times the slots acquired.
     std::span<std::byte> bytes() const noexcept { return bytes_; }
+    // The run's first slot.
     std::uint32_t index() const noexcept { return index_; }
     bool valid() const noexcept { return !bytes_.empty(); }
 
@@ -93,6 +102,11 @@ public:
     // A free slot, waiting for the consumer to release one if none is.
     PoolSlot acquire();
     PoolSlot acquire(std::error_code& ec) noexcept;
+    // Room for `size` bytes: the fewest consecutive slots that hold them
+    // (one if `size` fits a slot), waiting for releases until so many are
+    // free in a row. A size larger than the region: invalid_argument.
+    PoolSlot acquire(std::size_t size);
+    PoolSlot acquire(std::size_t size, std::error_code& ec) noexcept;
     // Hands bytes [offset, offset + length) of the slot to the consumer.
     // On a non-blocking channel whose buffer is full: would_block, and the
     // slot stays the caller's (submit it again). Another error returns the
@@ -112,13 +126,17 @@ public:
 private:
     enum class Owner : unsigned char { free, producer, consumer };
     bool take_release(std::error_code& ec) noexcept;
+    bool find_free_run(std::uint32_t count, std::uint32_t& first) const noexcept;
+    void set_owner(std::uint32_t first, std::uint32_t count, Owner owner) noexcept;
 
     LocalSeqpacket* channel_ = nullptr;
     SharedMemory memory_;
     SharedMapping mapping_;
     std::size_t slot_size_ = 0;
-    std::vector<Owner> owner_;
-    std::vector<std::uint32_t> free_; // a stack of free slots
+    std::vector<Owner> owner_;        // per slot
+    std::vector<std::uint32_t> run_;  // per slot: a run's length at its first slot, else 0
+    std::size_t free_slots_ = 0;
+    std::uint32_t next_ = 0;          // where the search for free slots starts (next fit)
 };
 
 class LOCALSOCK_API BufferPoolConsumer {
@@ -152,7 +170,8 @@ private:
     SharedMemory memory_;
     SharedMapping mapping_;
     std::size_t slot_size_ = 0;
-    std::vector<bool> held_;
+    std::vector<bool> held_;          // per slot: part of a frame this end holds
+    std::vector<std::uint32_t> run_;  // per slot: a held frame's run length at its first slot, else 0
 };
 
 } // namespace localsock

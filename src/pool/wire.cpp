@@ -60,13 +60,21 @@ std::optional<FrameRange> parse_frame(std::span<const std::byte> bytes, const Sh
     const std::optional<Message> message = parse(bytes, MessageType::frame, ec);
     if (!message)
         return std::nullopt;
-    // offset + length <= slot_size, written so that nothing can wrap.
-    if (message->slot >= shape.slot_count || message->a > shape.slot_size ||
-        message->b > shape.slot_size - message->a) {
+    if (message->slot >= shape.slot_count || shape.slot_size == 0) {
         ec = make_error_code(errc::protocol_error);
         return std::nullopt;
     }
-    return FrameRange{message->slot, message->a, message->b};
+    // offset + length <= the room from the slot's start to the region's
+    // end, written so that nothing can wrap (the room's product is checked
+    // too, whatever shape the caller passes).
+    const std::uint64_t room = std::uint64_t{shape.slot_count - message->slot} * shape.slot_size;
+    if (room / shape.slot_size != shape.slot_count - message->slot || message->a > room ||
+        message->b > room - message->a) {
+        ec = make_error_code(errc::protocol_error);
+        return std::nullopt;
+    }
+    const auto slots = static_cast<std::uint32_t>(slots_spanned(message->a + message->b, shape.slot_size));
+    return FrameRange{message->slot, message->a, message->b, slots};
 }
 
 std::optional<std::uint32_t> parse_release(std::span<const std::byte> bytes, const Shape& shape,

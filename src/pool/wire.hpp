@@ -2,7 +2,9 @@
 // pool"). Every message is 24 bytes, little-endian:
 //   u32 type | u32 slot | u64 a | u64 b
 //   setup   (1): slot = slot count, a = slot size, b = version (1)
-//   frame   (2): slot, a = offset in the slot, b = length
+//   frame   (2): slot = the first slot of the frame's run, a = offset from
+//                that slot's start, b = length; the frame holds the slots
+//                slot .. slot + ceil((a + b) / slot size) - 1 (one at least)
 //   release (3): slot, a = b = 0
 // The parser checks everything a peer could get wrong or lie about; what
 // it accepts can index the region without further checks.
@@ -43,13 +45,19 @@ struct Shape {
 
 // Each returns the message's meaning, or errc::protocol_error in `ec` for a
 // message of the wrong size or type, a slot out of range, or a range that
-// leaves its slot.
+// leaves the region.
 std::optional<Shape> parse_setup(std::span<const std::byte> bytes, std::error_code& ec) noexcept;
 struct FrameRange {
-    std::uint32_t slot = 0;
-    std::uint64_t offset = 0;
+    std::uint32_t slot = 0;   // the first slot of the run
+    std::uint64_t offset = 0; // from that slot's start
     std::uint64_t length = 0;
+    std::uint32_t slots = 1;  // how many slots the frame holds
 };
+// The slots a frame of `end` bytes from its first slot's start holds: one
+// at least (an empty frame holds its slot).
+constexpr std::uint64_t slots_spanned(std::uint64_t end, std::uint64_t slot_size) noexcept {
+    return end <= slot_size ? 1 : (end - 1) / slot_size + 1;
+}
 std::optional<FrameRange> parse_frame(std::span<const std::byte> bytes, const Shape& shape,
                                       std::error_code& ec) noexcept;
 std::optional<std::uint32_t> parse_release(std::span<const std::byte> bytes, const Shape& shape,

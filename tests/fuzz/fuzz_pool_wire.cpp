@@ -1,7 +1,8 @@
 // Fuzzes the buffer pool's message parser (src/pool/wire.cpp): whatever a
 // peer sends, a setup it accepts describes a region that fits the limits,
-// and a frame it accepts lies inside its slot (so the consumer can index
-// the region with it unchecked); a release names an existing slot.
+// and a frame it accepts lies inside the region and holds exactly the run
+// of slots its bytes need (so the consumer can index the region with it
+// unchecked); a release names an existing slot.
 // Encoding what was parsed gives the same bytes back.
 #include "pool/wire.hpp"
 
@@ -50,9 +51,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::optional<FrameRange> frame = parse_frame(message, shape, ec);
     if (frame.has_value() == static_cast<bool>(ec))
         violated("frame: exactly one of a result and an error");
-    if (frame && (frame->slot >= shape.slot_count || frame->offset > shape.slot_size ||
-                  frame->length > shape.slot_size || frame->offset + frame->length > shape.slot_size))
-        violated("an accepted frame leaves its slot");
+    if (frame) {
+        // Computed in 128 bits: the property, not the parser's arithmetic.
+        const unsigned __int128 region = static_cast<unsigned __int128>(shape.slot_count) * shape.slot_size;
+        const unsigned __int128 start = static_cast<unsigned __int128>(frame->slot) * shape.slot_size;
+        const unsigned __int128 end = start + frame->offset + frame->length;
+        if (frame->slot >= shape.slot_count || end > region)
+            violated("an accepted frame leaves the region");
+        const unsigned __int128 run_end = start + static_cast<unsigned __int128>(frame->slots) * shape.slot_size;
+        if (frame->slots == 0 || frame->slot + std::uint64_t{frame->slots} > shape.slot_count || end > run_end ||
+            (frame->slots > 1 && end <= run_end - shape.slot_size))
+            violated("an accepted frame's run is not the slots its bytes need");
+    }
     const std::optional<std::uint32_t> release = parse_release(message, shape, ec);
     if (release.has_value() == static_cast<bool>(ec))
         violated("release: exactly one of a result and an error");

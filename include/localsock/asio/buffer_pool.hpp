@@ -34,6 +34,7 @@
 
 #include <cstddef>
 #include <tuple>
+#include <type_traits>
 #include <utility>
 
 namespace localsock {
@@ -101,14 +102,20 @@ public:
             std::forward<Token>(token));
     }
 
-    // A free slot, once the consumer released one if none is.
+    // A free slot, once the consumer released one if none is; or room for
+    // `size` bytes, a run of slots (BufferPoolProducer::acquire(size)).
     // void(error_code, PoolSlot).
     template <class Token = net::default_completion_token_t<Executor>>
+        requires(!std::is_integral_v<std::decay_t<Token>>)
     auto async_acquire(Token&& token = Token()) {
+        return async_acquire(0, std::forward<Token>(token));
+    }
+    template <class Token = net::default_completion_token_t<Executor>>
+    auto async_acquire(std::size_t size, Token&& token = Token()) {
         return asio_detail::start_attempt<void(net_error_code, PoolSlot)>(
             state(), asio_detail::Direction::read,
             asio_detail::single_call<PoolSlot>(
-                [this](LocalSeqpacket&, std::error_code& ec) { return producer_.acquire(ec); }),
+                [this, size](LocalSeqpacket&, std::error_code& ec) { return producer_.acquire(size, ec); }),
             std::forward<Token>(token));
     }
 
