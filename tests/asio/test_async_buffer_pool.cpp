@@ -195,6 +195,19 @@ TEST_CASE("async buffer pool: acquire waits for the consumer's release; submit h
     release_allowed = async_frames;
     for (std::size_t frame = 2; frame < async_frames; ++frame)
         send_frame(frame);
+
+    // Room for a frame of two slots: a run, once the consumer released both.
+    std::optional<net_error_code> run_acquired;
+    PoolSlot run;
+    producer.async_acquire(async_slot_size + 1, [&](net_error_code ec, PoolSlot s) {
+        run_acquired = ec;
+        run = std::move(s);
+    });
+    REQUIRE(testing::run_until(context, [&] { return run_acquired.has_value(); }));
+    REQUIRE_FALSE(*run_acquired);
+    CHECK(run.bytes().size() == 2 * async_slot_size);
+    CHECK(run.index() == 0);
+    producer.cancel(std::move(run));
     std::optional<net_error_code> drained;
     producer.async_drain([&](net_error_code ec) { drained = ec; });
     REQUIRE(testing::run_until(context, [&] { return drained.has_value(); }));
