@@ -7,6 +7,7 @@
 #include <localsock/buffer_pool.hpp>
 #include <localsock/error.hpp>
 
+#include <algorithm>
 #include <limits>
 #include <utility>
 
@@ -121,14 +122,16 @@ void BufferPoolProducer::set_owner(std::uint32_t first, std::uint32_t count, Own
         owner_[i] = owner;
 }
 
-// Next fit: from where the last run ended, then from the start. With frames
-// of one slot released in order, the slot after the last one is the free
-// one, found at once.
+// Next fit: from where the last run ended, then from the start up to where
+// a run that ends past that point could still begin (the rest was looked
+// at). With frames of one slot released in order, the slot after the last
+// one is the free one, found at once.
 bool BufferPoolProducer::find_free_run(std::uint32_t count, std::uint32_t& first) const noexcept {
     if (free_slots_ < count)
         return false;
     const auto slots = static_cast<std::uint32_t>(owner_.size());
-    for (const auto& [from, to] : {std::pair{next_, slots}, std::pair{std::uint32_t{0}, slots}}) {
+    const std::uint32_t wrapped_end = std::min(slots, next_ + count - 1);
+    for (const auto& [from, to] : {std::pair{next_, slots}, std::pair{std::uint32_t{0}, wrapped_end}}) {
         std::uint32_t length = 0;
         for (std::uint32_t i = from; i < to; ++i) {
             length = owner_[i] == Owner::free ? length + 1 : 0;

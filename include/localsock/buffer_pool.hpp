@@ -31,6 +31,9 @@
 //
 // Threads: each end is used by one thread at a time; the producer and the
 // consumer are different objects in different processes (or threads).
+//
+// With Asio: localsock/asio/buffer_pool.hpp (AsyncBufferPoolProducer and
+// AsyncBufferPoolConsumer, the same ends over an AsyncSeqpacket).
 #pragma once
 
 #include <localsock/config.hpp>
